@@ -2,6 +2,7 @@
 //!
 //! (crate docs are completed with the store; see README.md)
 
+pub mod date;
 pub mod error;
 pub mod sign;
 #[cfg(feature = "_io")]

@@ -1,1 +1,448 @@
-//! HTTP transport.
+//! HTTP transport: the one abstraction the store sends requests through.
+//!
+//! [`HttpClient`] takes an [`HttpRequest`] with an absolute URL and returns an
+//! [`HttpResponse`] whose body streams ([`ResponseBody`]); nothing is buffered
+//! by the transport. Two implementations ship:
+//!
+//! - `HyperClient` (feature `hyper-rustls`, default): hyper 1.x over rustls
+//!   with the ring provider and the Mozilla (webpki) roots, HTTP/1.1, pooled.
+//! - `ReqwestClient` (feature `reqwest`): for applications that already
+//!   depend on reqwest and want one connection pool.
+//!
+//! Users may implement [`HttpClient`] themselves, for example to add tracing
+//! or to replay recorded responses in tests.
+//!
+//! # Errors
+//!
+//! Both clients map failures the same way:
+//!
+//! | failure | [`ErrorKind`] | retryable |
+//! | --- | --- | --- |
+//! | malformed URL, scheme other than `http`/`https` | [`InvalidInput`](ErrorKind::InvalidInput) | no |
+//! | `http://` URL while [`ClientOptions::allow_http`] is false | [`InvalidConfig`](ErrorKind::InvalidConfig) | no |
+//! | DNS, TCP connect, TLS handshake, refused | [`Transport`](ErrorKind::Transport) | yes |
+//! | reset or early EOF after sending, body shorter than `Content-Length` | [`Transport`](ErrorKind::Transport) | yes |
+//! | connect, request or read timeout | [`Timeout`](ErrorKind::Timeout) | yes |
+//! | the caller's request body stream failed | the stream's own error | as the stream said |
+//!
+//! Messages name the method and the URL without its query string and
+//! fragment: presigned URLs carry `X-Amz-Signature` and
+//! `X-Amz-Security-Token` there. Request headers are never printed, as they
+//! carry `Authorization`.
+
+mod body;
+#[cfg(feature = "hyper-rustls")]
+mod hyper;
+#[cfg(feature = "reqwest")]
+mod reqwest;
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
+use std::time::Duration;
+
+#[cfg(feature = "hyper-rustls")]
+pub use self::hyper::HyperClient;
+#[cfg(feature = "reqwest")]
+pub use self::reqwest::ReqwestClient;
+pub use body::{BodyStream, RequestBody, ResponseBody};
+
+use crate::{Error, ErrorKind};
+
+/// A boxed, `Send` future, the return type of [`HttpClient::send`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A request ready to send.
+///
+/// `Debug` prints the method, the URL without its query string, the header
+/// *names* and the body's length; never header values or the query.
+pub struct HttpRequest {
+    /// The HTTP method.
+    pub method: http::Method,
+    /// The absolute URL: scheme, host, optional port, path and query.
+    pub url: String,
+    /// Request headers, already signed. `Host` is added by the client;
+    /// `User-Agent` is added when absent.
+    pub headers: http::HeaderMap,
+    /// The request body.
+    pub body: RequestBody,
+}
+
+impl HttpRequest {
+    /// A request with no headers and an empty body.
+    pub fn new(method: http::Method, url: impl Into<String>) -> Self {
+        HttpRequest {
+            method,
+            url: url.into(),
+            headers: http::HeaderMap::new(),
+            body: RequestBody::Empty,
+        }
+    }
+
+    /// `METHOD url-without-query`, the prefix of every error message about
+    /// this request.
+    pub fn describe(&self) -> String {
+        describe(&self.method, &self.url)
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &redact_url(&self.url))
+            .field("headers", &HeaderNames(&self.headers))
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// A response whose headers have arrived; the body streams.
+#[derive(Debug)]
+pub struct HttpResponse {
+    /// The HTTP status.
+    pub status: http::StatusCode,
+    /// Response headers.
+    pub headers: http::HeaderMap,
+    /// The body, read on demand.
+    pub body: ResponseBody,
+}
+
+/// The one HTTP abstraction of the crate.
+///
+/// Implemented by `HyperClient` (default) and `ReqwestClient` (feature
+/// `reqwest`); users may implement it. An implementation returns every
+/// response, whatever its status: classifying 4xx and 5xx is the store's
+/// job. It must not follow redirects.
+pub trait HttpClient: Send + Sync + fmt::Debug + 'static {
+    /// Sends `request` and resolves once the response headers have arrived.
+    ///
+    /// # Errors
+    ///
+    /// See the [module documentation](self#errors).
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, crate::Result<HttpResponse>>;
+}
+
+impl<T: HttpClient + ?Sized> HttpClient for Arc<T> {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, crate::Result<HttpResponse>> {
+        (**self).send(request)
+    }
+}
+
+impl<T: HttpClient + ?Sized> HttpClient for Box<T> {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, crate::Result<HttpResponse>> {
+        (**self).send(request)
+    }
+}
+
+/// Settings shared by the built-in clients.
+///
+/// ```
+/// # use std::time::Duration;
+/// # use s3lite::transport::ClientOptions;
+/// let mut options = ClientOptions::default();
+/// options.timeout = Some(Duration::from_secs(60));
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Longest wait for a TCP connection to be established. Default 5 s.
+    pub connect_timeout: Duration,
+    /// Longest wait *without progress* before the response headers arrive.
+    ///
+    /// The clock starts when the request is sent and restarts each time the
+    /// connection takes another chunk (at most 64 KiB) of the request body,
+    /// so a large upload over a slow link does not trip it while a stalled
+    /// one does. Once the body is sent, the server has this long to send its
+    /// status line and headers. Covers the TLS handshake. `None` waits
+    /// forever. Default 30 s.
+    pub timeout: Option<Duration>,
+    /// Longest gap between two chunks of a response body while it is read.
+    ///
+    /// Applied by [`ResponseBody`]: the clock runs only while the body is
+    /// being polled, so a slow consumer does not trip it. `None` waits
+    /// forever. Default 30 s.
+    pub read_timeout: Option<Duration>,
+    /// How long an idle pooled connection is kept. Default 90 s.
+    pub pool_idle_timeout: Duration,
+    /// Most idle connections kept per host. Default `usize::MAX` (no limit):
+    /// the pool never holds more connections than were in use at once.
+    /// `0` disables pooling.
+    pub pool_max_idle_per_host: usize,
+    /// Whether plain `http://` URLs may be used. Default `false`: such a
+    /// request fails with [`ErrorKind::InvalidConfig`] before any connection
+    /// is made. Enable for local test servers (MinIO, LocalStack).
+    pub allow_http: bool,
+    /// Accept any server certificate, expired, self-signed or for another
+    /// host. Default `false`.
+    ///
+    /// **Dangerous**: anyone on the network path can read and alter the
+    /// traffic, credentials included. For local test servers only; prefer
+    /// [`root_certificates_pem`](Self::root_certificates_pem).
+    pub allow_invalid_certificates: bool,
+    /// Extra trusted root certificates, each entry a PEM document holding
+    /// one or more `CERTIFICATE` sections; trusted next to the built-in
+    /// Mozilla roots.
+    pub root_certificates_pem: Vec<Vec<u8>>,
+    /// The `User-Agent` header sent when the request has none. Default
+    /// `s3lite/<version>`.
+    pub user_agent: Option<String>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            connect_timeout: Duration::from_secs(5),
+            timeout: Some(Duration::from_secs(30)),
+            read_timeout: Some(Duration::from_secs(30)),
+            pool_idle_timeout: Duration::from_secs(90),
+            pool_max_idle_per_host: usize::MAX,
+            allow_http: false,
+            allow_invalid_certificates: false,
+            root_certificates_pem: Vec::new(),
+            user_agent: Some(DEFAULT_USER_AGENT.to_owned()),
+        }
+    }
+}
+
+/// `s3lite/<version>`.
+const DEFAULT_USER_AGENT: &str = concat!("s3lite/", env!("CARGO_PKG_VERSION"));
+
+// ---------------------------------------------------------------------------
+// Helpers shared by the clients.
+
+/// `url` without userinfo, query string and fragment: safe to print.
+pub(crate) fn redact_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let url = &url[..end];
+    // Userinfo (`user:pass@`) sits between `://` and the end of the authority.
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            return format!("{scheme}://{}", &rest[at + 1..]).into();
+        }
+    }
+    url.into()
+}
+
+/// `METHOD url-without-query`.
+pub(crate) fn describe(method: &http::Method, url: &str) -> String {
+    format!("{method} {}", redact_url(url))
+}
+
+/// Parses and checks the request URL against the options.
+pub(crate) fn check_url(
+    method: &http::Method,
+    url: &str,
+    allow_http: bool,
+) -> crate::Result<http::Uri> {
+    let what = describe(method, url);
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|_| Error::invalid_input(format!("{what}: not a valid URL")))?;
+    if uri.authority().is_none() {
+        return Err(Error::invalid_input(format!("{what}: URL has no host")));
+    }
+    match uri.scheme_str() {
+        Some("https") => Ok(uri),
+        Some("http") if allow_http => Ok(uri),
+        Some("http") => Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!(
+                "{what}: plain http refused; set allow_http (ClientOptions::allow_http) to allow it"
+            ),
+        )),
+        _ => Err(Error::invalid_input(format!(
+            "{what}: URL scheme must be http or https"
+        ))),
+    }
+}
+
+/// Adds the headers the caller may leave out: `User-Agent`, and
+/// `Content-Length: 0` for an empty PUT, POST or PATCH (S3 refuses those
+/// without a length, and HTTP libraries omit it).
+pub(crate) fn add_default_headers(
+    method: &http::Method,
+    headers: &mut http::HeaderMap,
+    body: &RequestBody,
+    user_agent: Option<&str>,
+) {
+    if let Some(ua) = user_agent
+        && !headers.contains_key(http::header::USER_AGENT)
+        && let Ok(value) = http::HeaderValue::from_str(ua)
+    {
+        headers.insert(http::header::USER_AGENT, value);
+    }
+    let needs_length = [http::Method::PUT, http::Method::POST, http::Method::PATCH];
+    if body.len_hint() == Some(0)
+        && needs_length.contains(method)
+        && !headers.contains_key(http::header::CONTENT_LENGTH)
+    {
+        headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from_static("0"),
+        );
+    }
+}
+
+/// State shared between a request body being sent and the request future:
+/// when the body last made progress, and the error its stream failed with.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    last: Mutex<tokio::time::Instant>,
+    body_error: Mutex<Option<Error>>,
+}
+
+impl Progress {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Progress {
+            last: Mutex::new(tokio::time::Instant::now()),
+            body_error: Mutex::new(None),
+        })
+    }
+
+    /// Records that the connection took another body chunk.
+    pub(crate) fn tick(&self) {
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = tokio::time::Instant::now();
+    }
+
+    fn last(&self) -> tokio::time::Instant {
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Keeps the error a request body stream failed with, for `send` to return.
+    pub(crate) fn set_body_error(&self, error: Error) {
+        *self
+            .body_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(error);
+    }
+
+    /// The error the request body stream failed with, if it did.
+    pub(crate) fn take_body_error(&self) -> Option<Error> {
+        self.body_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// Runs `request` until it completes, or until `timeout` passes without
+/// [`Progress::tick`]; `None` on timeout.
+pub(crate) async fn with_progress_timeout<F: Future>(
+    request: F,
+    progress: &Progress,
+    timeout: Option<Duration>,
+) -> Option<F::Output> {
+    let Some(timeout) = timeout else {
+        return Some(request.await);
+    };
+    let stalled = async {
+        loop {
+            let deadline = progress.last() + timeout;
+            if tokio::time::Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(deadline).await;
+        }
+    };
+    let mut request = std::pin::pin!(request);
+    let mut stalled = std::pin::pin!(stalled);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = request.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        stalled.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
+/// The error for a request that made no progress for `timeout`.
+pub(crate) fn request_timeout(what: &str, timeout: Option<Duration>) -> Error {
+    let secs = timeout.map_or(0.0, |t| t.as_secs_f64());
+    Error::new(
+        ErrorKind::Timeout,
+        format!("{what}: no response headers within {secs}s (ClientOptions::timeout)"),
+    )
+    .with_retryable(true)
+}
+
+/// The causes below `error`, joined with `: `, for a message that says why
+/// (`tcp connect error: Connection refused`), since `Display` of
+/// [`Error`] shows only the top source. The HTTP libraries' errors never
+/// contain the URL once reqwest's is stripped (`without_url`).
+pub(crate) fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = error.source();
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Prints header names only.
+struct HeaderNames<'a>(&'a http::HeaderMap);
+
+impl fmt::Debug for HeaderNames<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_url_drops_query_fragment_and_userinfo() {
+        assert_eq!(
+            redact_url("https://h/b/k?X-Amz-Signature=abc#f"),
+            "https://h/b/k"
+        );
+        assert_eq!(redact_url("https://h/b/k#frag"), "https://h/b/k");
+        assert_eq!(redact_url("https://u:p@h/b"), "https://h/b");
+        assert_eq!(redact_url("https://h/a@b"), "https://h/a@b");
+    }
+
+    #[test]
+    fn check_url_refuses_http_without_allow_http() {
+        let e = check_url(&http::Method::GET, "http://h/k?sig=S", false).expect_err("must fail");
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(!e.to_string().contains("sig=S"));
+        assert!(check_url(&http::Method::GET, "http://h/k", true).is_ok());
+    }
+
+    #[test]
+    fn check_url_rejects_bad_urls_without_printing_query() {
+        for url in [
+            "not a url?X-Amz-Signature=S",
+            "ftp://h/k?X-Amz-Signature=S",
+            "/k?X-Amz-Signature=S",
+        ] {
+            let e = check_url(&http::Method::PUT, url, true).expect_err("must fail");
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{url}");
+            assert!(!format!("{e} {e:?}").contains("X-Amz-Signature"), "{url}");
+        }
+    }
+
+    #[test]
+    fn request_debug_hides_header_values_and_query() {
+        let mut r = HttpRequest::new(http::Method::GET, "https://h/k?X-Amz-Signature=S");
+        r.headers.insert(
+            http::header::AUTHORIZATION,
+            http::HeaderValue::from_static("AWS4-HMAC-SHA256 SECRET"),
+        );
+        let s = format!("{r:?}");
+        assert!(
+            !s.contains("SECRET") && !s.contains("X-Amz-Signature"),
+            "{s}"
+        );
+        assert!(s.contains("authorization"), "{s}");
+    }
+}

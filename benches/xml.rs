@@ -1,0 +1,68 @@
+//! Parsing cost of the XML layer: a full 1,000-key ListObjectsV2 page and an
+//! `<Error>` body.
+
+#![allow(missing_docs, reason = "criterion_group! generates undocumented items")]
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+/// A ListObjectsV2 page of `n` keys as S3 writes it (with owner, checksum
+/// and escaped ETag quotes), generated so the benchmark needs no fixture.
+fn list_page(n: usize) -> String {
+    let mut body = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+         <Name>bench-bucket</Name><Prefix>data/</Prefix><MaxKeys>1000</MaxKeys>\
+         <IsTruncated>true</IsTruncated>\
+         <NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=</NextContinuationToken>",
+    );
+    let _ = write!(body, "<KeyCount>{n}</KeyCount>");
+    for i in 0..n {
+        let _ = write!(
+            body,
+            "<Contents><Key>data/2024/05/{i:06}-r&amp;d.parquet</Key>\
+             <LastModified>2024-05-01T10:{:02}:{:02}.000Z</LastModified>\
+             <ETag>&quot;{i:032x}&quot;</ETag><ChecksumAlgorithm>CRC64NVME</ChecksumAlgorithm>\
+             <Size>{}</Size><StorageClass>STANDARD</StorageClass>\
+             <Owner><ID>75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a</ID></Owner>\
+             </Contents>",
+            i / 60 % 60,
+            i % 60,
+            1_000 + i * 37,
+        );
+    }
+    body.push_str("</ListBucketResult>");
+    body
+}
+
+const ERROR_BODY: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+    <Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message>\
+    <Key>data/2024/05/000001.parquet</Key><RequestId>4442587FB7D0A2F9</RequestId>\
+    <HostId>Uuag1LuByRx9e6j5Onimru9pO4ZVKnJ2Qz7/C1NPcfTWAtRPfTaOFg==</HostId></Error>";
+
+fn bench_list_objects_v2(c: &mut Criterion) {
+    let body = list_page(1_000);
+    let mut group = c.benchmark_group("xml");
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("parse_list_objects_v2_1000_keys", |b| {
+        b.iter(|| {
+            let page = s3lite::xml::parse_list_objects_v2(black_box(body.as_bytes()));
+            black_box(page.map(|p| p.contents.len()).unwrap_or(0))
+        });
+    });
+    group.finish();
+}
+
+fn bench_error(c: &mut Criterion) {
+    c.bench_function("xml/parse_error", |b| {
+        b.iter(|| black_box(s3lite::xml::parse_error(black_box(ERROR_BODY.as_bytes()))));
+    });
+    c.bench_function("xml/is_error_body", |b| {
+        b.iter(|| black_box(s3lite::xml::is_error_body(black_box(ERROR_BODY.as_bytes()))));
+    });
+}
+
+criterion_group!(benches, bench_list_objects_v2, bench_error);
+criterion_main!(benches);

@@ -1,0 +1,504 @@
+//! Request and response bodies: [`RequestBody`] goes out, [`ResponseBody`]
+//! streams in.
+
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures_core::Stream;
+
+use super::Progress;
+use crate::{Error, ErrorKind};
+
+/// A boxed stream of body chunks, as taken by [`RequestBody::Stream`] and
+/// [`ResponseBody::from_stream`].
+pub type BodyStream = Pin<Box<dyn Stream<Item = crate::Result<Bytes>> + Send>>;
+
+/// The body of an [`HttpRequest`](super::HttpRequest).
+///
+/// `Empty` and `Bytes` are cheap to clone ([`try_clone`](Self::try_clone)),
+/// so a retry can resend them; a `Stream` is sent once, chunk by chunk.
+#[non_exhaustive]
+#[derive(Default)]
+pub enum RequestBody {
+    /// No body; sent with `Content-Length: 0` where the method needs one.
+    #[default]
+    Empty,
+    /// A body held in memory; `Content-Length` is set from its length.
+    Bytes(Bytes),
+    /// A body produced chunk by chunk. Set `Content-Length` in the request
+    /// headers when the length is known (S3 requires it for a plain
+    /// `PutObject`); otherwise the body is sent with chunked encoding. An
+    /// error from the stream aborts the request and is what `send` returns.
+    Stream(BodyStream),
+}
+
+impl RequestBody {
+    /// A body produced by `stream`.
+    pub fn from_stream(stream: impl Stream<Item = crate::Result<Bytes>> + Send + 'static) -> Self {
+        RequestBody::Stream(Box::pin(stream))
+    }
+
+    /// The body's length when known without reading it: `Some(0)` for
+    /// `Empty`, the length for `Bytes`, `None` for `Stream`.
+    pub fn len_hint(&self) -> Option<u64> {
+        match self {
+            RequestBody::Empty => Some(0),
+            RequestBody::Bytes(b) => Some(b.len() as u64),
+            RequestBody::Stream(_) => None,
+        }
+    }
+
+    /// Whether the body can be sent again (`Empty` and `Bytes`).
+    pub fn is_replayable(&self) -> bool {
+        !matches!(self, RequestBody::Stream(_))
+    }
+
+    /// A copy for a retry: `Some` for `Empty` and `Bytes` (no data copied),
+    /// `None` for `Stream`.
+    pub fn try_clone(&self) -> Option<RequestBody> {
+        match self {
+            RequestBody::Empty => Some(RequestBody::Empty),
+            RequestBody::Bytes(b) => Some(RequestBody::Bytes(b.clone())),
+            RequestBody::Stream(_) => None,
+        }
+    }
+}
+
+impl fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestBody::Empty => f.write_str("Empty"),
+            RequestBody::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            RequestBody::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}
+
+impl From<Bytes> for RequestBody {
+    fn from(b: Bytes) -> Self {
+        RequestBody::Bytes(b)
+    }
+}
+
+impl From<Vec<u8>> for RequestBody {
+    fn from(v: Vec<u8>) -> Self {
+        RequestBody::Bytes(v.into())
+    }
+}
+
+impl From<&'static [u8]> for RequestBody {
+    fn from(s: &'static [u8]) -> Self {
+        RequestBody::Bytes(Bytes::from_static(s))
+    }
+}
+
+impl From<&'static str> for RequestBody {
+    fn from(s: &'static str) -> Self {
+        RequestBody::Bytes(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+impl From<String> for RequestBody {
+    fn from(s: String) -> Self {
+        RequestBody::Bytes(s.into())
+    }
+}
+
+/// The body of an [`HttpResponse`](super::HttpResponse): a stream of
+/// [`Bytes`] chunks, read on demand and never buffered by the transport.
+///
+/// While a read is pending, at most `read_timeout` may pass before the next
+/// chunk arrives; past that the stream yields one [`ErrorKind::Timeout`]
+/// error and ends. A body cut short (connection reset, fewer bytes than
+/// `Content-Length`) yields an [`ErrorKind::Transport`] error. Errors are
+/// retryable and name the request (method and URL without query). After an
+/// error the stream ends.
+pub struct ResponseBody {
+    inner: BodyStream,
+    read_timeout: Option<Duration>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    context: Option<String>,
+    done: bool,
+}
+
+impl ResponseBody {
+    /// An empty body.
+    pub fn empty() -> Self {
+        Self::from_bytes(Bytes::new())
+    }
+
+    /// A body holding `bytes`, as one chunk; for tests and mock clients.
+    pub fn from_bytes(bytes: impl Into<Bytes>) -> Self {
+        let mut once = Some(bytes.into());
+        Self::from_stream(futures_stream(move || once.take().map(Ok)))
+    }
+
+    /// A body read from `stream`; its errors pass through (with the
+    /// [context](Self::with_context), if set).
+    pub fn from_stream(stream: impl Stream<Item = crate::Result<Bytes>> + Send + 'static) -> Self {
+        ResponseBody {
+            inner: Box::pin(stream),
+            read_timeout: None,
+            sleep: None,
+            context: None,
+            done: false,
+        }
+    }
+
+    /// A body read from a hyper response body. Its errors become retryable
+    /// [`ErrorKind::Transport`] errors.
+    #[cfg(feature = "hyper-rustls")]
+    pub fn from_incoming(body: hyper::body::Incoming) -> Self {
+        Self::from_stream(IncomingStream(body))
+    }
+
+    /// A body read from a reqwest response. Its errors become retryable
+    /// [`ErrorKind::Transport`] errors (or [`ErrorKind::Timeout`] for
+    /// reqwest's own timeouts).
+    #[cfg(feature = "reqwest")]
+    pub fn from_reqwest(response: reqwest::Response) -> Self {
+        Self::from_stream(MapErr {
+            inner: Box::pin(response.bytes_stream()),
+            map: |e: reqwest::Error| {
+                let kind = if e.is_timeout() {
+                    ErrorKind::Timeout
+                } else {
+                    ErrorKind::Transport
+                };
+                let e = e.without_url();
+                let why = super::causes(&e);
+                Error::new(kind, format!("reading response body failed ({why})"))
+                    .with_source(e)
+                    .with_retryable(true)
+            },
+        })
+    }
+
+    /// Sets the longest wait for the next chunk; `None` waits forever.
+    pub fn with_read_timeout(mut self, read_timeout: Option<Duration>) -> Self {
+        self.read_timeout = read_timeout;
+        self
+    }
+
+    /// Sets the prefix of error messages, such as `GET https://host/key`.
+    /// Never pass a URL with its query string.
+    pub fn with_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
+        self
+    }
+
+    /// The next chunk; `None` at the end of the body.
+    pub async fn next_chunk(&mut self) -> Option<crate::Result<Bytes>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// Reads the whole body into memory.
+    ///
+    /// There is no size limit: use it for bodies known to be small (XML
+    /// replies, small objects), and [`next_chunk`](Self::next_chunk) or the
+    /// `Stream` impl otherwise.
+    ///
+    /// # Errors
+    ///
+    /// The first error of the stream.
+    pub async fn collect(mut self) -> crate::Result<Bytes> {
+        let Some(first) = self.next_chunk().await.transpose()? else {
+            return Ok(Bytes::new());
+        };
+        let Some(second) = self.next_chunk().await.transpose()? else {
+            return Ok(first);
+        };
+        let mut all = BytesMut::with_capacity(first.len() + second.len());
+        all.extend_from_slice(&first);
+        all.extend_from_slice(&second);
+        while let Some(chunk) = self.next_chunk().await.transpose()? {
+            all.extend_from_slice(&chunk);
+        }
+        Ok(all.freeze())
+    }
+
+    fn fail(&mut self, error: Error) -> Poll<Option<crate::Result<Bytes>>> {
+        self.done = true;
+        self.sleep = None;
+        let error = match &self.context {
+            Some(c) => error.context(c),
+            None => error,
+        };
+        Poll::Ready(Some(Err(error)))
+    }
+}
+
+impl Stream for ResponseBody {
+    type Item = crate::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        loop {
+            match this.inner.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    this.sleep = None;
+                    if chunk.is_empty() {
+                        continue;
+                    }
+                    return Poll::Ready(Some(Ok(chunk)));
+                }
+                Poll::Ready(Some(Err(e))) => return this.fail(e),
+                Poll::Ready(None) => {
+                    this.done = true;
+                    this.sleep = None;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => break,
+            }
+        }
+        let Some(timeout) = this.read_timeout else {
+            return Poll::Pending;
+        };
+        let sleep = this
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        if sleep.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let e = Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "no response body data for {}s (ClientOptions::read_timeout)",
+                timeout.as_secs_f64()
+            ),
+        )
+        .with_retryable(true);
+        this.fail(e)
+    }
+}
+
+impl fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseBody")
+            .field("context", &self.context)
+            .field("read_timeout", &self.read_timeout)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Request body as sent by the built-in clients.
+
+/// Largest piece handed to the connection at once, so that progress (for
+/// [`ClientOptions::timeout`](super::ClientOptions::timeout)) is seen often.
+const SEND_PIECE: usize = 64 * 1024;
+
+/// A [`RequestBody`] being sent: yields pieces of at most [`SEND_PIECE`]
+/// bytes, ticks `progress` for each, and keeps a failing stream's error in
+/// `progress` (the HTTP library only sees [`BodyAborted`]).
+pub(crate) struct SendBody {
+    pending: Bytes,
+    stream: Option<BodyStream>,
+    remaining: Option<u64>,
+    progress: Arc<Progress>,
+}
+
+impl SendBody {
+    /// `content_length` is the request's `Content-Length` header, if any.
+    pub(crate) fn new(
+        body: RequestBody,
+        content_length: Option<u64>,
+        progress: Arc<Progress>,
+    ) -> Self {
+        let (pending, stream, remaining) = match body {
+            RequestBody::Empty => (Bytes::new(), None, Some(0)),
+            RequestBody::Bytes(b) => {
+                let len = b.len() as u64;
+                (b, None, Some(len))
+            }
+            RequestBody::Stream(s) => (Bytes::new(), Some(s), content_length),
+        };
+        SendBody {
+            pending,
+            stream,
+            remaining,
+            progress,
+        }
+    }
+
+    /// Bytes still to send, when known.
+    #[cfg_attr(
+        not(feature = "hyper-rustls"),
+        allow(dead_code, reason = "used by the hyper body only")
+    )]
+    pub(crate) fn remaining(&self) -> Option<u64> {
+        self.remaining
+    }
+
+    /// Whether the body is known to be fully sent.
+    #[cfg_attr(
+        not(feature = "hyper-rustls"),
+        allow(dead_code, reason = "used by the hyper body only")
+    )]
+    pub(crate) fn is_end(&self) -> bool {
+        self.pending.is_empty() && self.stream.is_none()
+    }
+}
+
+impl Stream for SendBody {
+    type Item = Result<Bytes, BodyAborted>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if !this.pending.is_empty() {
+                let n = this.pending.len().min(SEND_PIECE);
+                let piece = this.pending.split_to(n);
+                this.remaining = this.remaining.map(|r| r.saturating_sub(n as u64));
+                this.progress.tick();
+                return Poll::Ready(Some(Ok(piece)));
+            }
+            let Some(stream) = this.stream.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match stream.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => this.pending = chunk,
+                Poll::Ready(Some(Err(e))) => {
+                    this.stream = None;
+                    this.progress.set_body_error(e);
+                    return Poll::Ready(Some(Err(BodyAborted)));
+                }
+                Poll::Ready(None) => {
+                    this.stream = None;
+                    this.progress.tick();
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// What the HTTP library sees when a request body stream fails; the real
+/// error is kept in [`Progress`].
+#[derive(Debug)]
+pub(crate) struct BodyAborted;
+
+impl fmt::Display for BodyAborted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("request body stream failed")
+    }
+}
+
+impl std::error::Error for BodyAborted {}
+
+// ---------------------------------------------------------------------------
+// Stream adapters.
+
+/// A stream from a closure, like `futures::stream::poll_fn` without the
+/// context (the closure never waits).
+fn futures_stream<F>(next: F) -> impl Stream<Item = crate::Result<Bytes>> + Send + 'static
+where
+    F: FnMut() -> Option<crate::Result<Bytes>> + Send + Unpin + 'static,
+{
+    struct FromFn<F>(F);
+    impl<F: FnMut() -> Option<crate::Result<Bytes>> + Unpin> Stream for FromFn<F> {
+        type Item = crate::Result<Bytes>;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            Poll::Ready((self.0)())
+        }
+    }
+    FromFn(next)
+}
+
+/// The data frames of a hyper body; trailers are skipped.
+#[cfg(feature = "hyper-rustls")]
+struct IncomingStream(hyper::body::Incoming);
+
+#[cfg(feature = "hyper-rustls")]
+impl Stream for IncomingStream {
+    type Item = crate::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        use hyper::body::Body as _;
+        loop {
+            return match Pin::new(&mut self.0).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) => Poll::Ready(Some(Ok(data))),
+                    Err(_trailers) => continue,
+                },
+                Poll::Ready(Some(Err(e))) => {
+                    let why = super::causes(&e);
+                    let message = format!("reading response body failed ({why})");
+                    Poll::Ready(Some(Err(Error::new(ErrorKind::Transport, message)
+                        .with_source(e)
+                        .with_retryable(true))))
+                }
+                Poll::Ready(None) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            };
+        }
+    }
+}
+
+/// Maps a stream's errors to [`Error`].
+#[cfg(feature = "reqwest")]
+struct MapErr<S, F> {
+    inner: Pin<Box<S>>,
+    map: F,
+}
+
+#[cfg(feature = "reqwest")]
+impl<S, E, F> Stream for MapErr<S, F>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+    F: FnMut(E) -> Error + Unpin,
+{
+    type Item = crate::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        this.inner
+            .as_mut()
+            .poll_next(cx)
+            .map(|item| item.map(|r| r.map_err(&mut this.map)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_body_clones_only_replayable_kinds() {
+        let b = RequestBody::from("abc");
+        assert_eq!(b.len_hint(), Some(3));
+        assert!(b.is_replayable());
+        assert!(matches!(b.try_clone(), Some(RequestBody::Bytes(x)) if x == "abc"));
+        let s = RequestBody::from_stream(futures_stream(|| None));
+        assert_eq!(s.len_hint(), None);
+        assert!(!s.is_replayable() && s.try_clone().is_none());
+    }
+
+    #[tokio::test]
+    async fn send_body_splits_large_bytes_into_pieces() {
+        let body = RequestBody::from(vec![7u8; SEND_PIECE * 2 + 1]);
+        let mut send = SendBody::new(body, None, Progress::new());
+        let mut sizes = Vec::new();
+        while let Some(piece) = std::future::poll_fn(|cx| Pin::new(&mut send).poll_next(cx)).await {
+            sizes.push(piece.map(|p| p.len()).unwrap_or(0));
+        }
+        assert_eq!(sizes, [SEND_PIECE, SEND_PIECE, 1]);
+        assert!(send.is_end());
+    }
+
+    #[tokio::test]
+    async fn response_body_collects_chunks() {
+        let mut parts = vec![Bytes::from("b"), Bytes::new(), Bytes::from("a")];
+        let body = ResponseBody::from_stream(futures_stream(move || parts.pop().map(Ok)));
+        assert_eq!(body.collect().await.ok(), Some(Bytes::from("ab")));
+    }
+}
