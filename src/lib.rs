@@ -1,12 +1,66 @@
 //! s3lite: a small S3 client with its own AWS Signature V4 signer.
 //!
-//! (crate docs are completed with the store; see README.md)
+//! # Quick start
+//!
+//! ```no_run
+//! use s3lite::S3Store;
+//!
+//! # async fn run() -> s3lite::Result<()> {
+//! let store = S3Store::builder()
+//!     .bucket("photos")
+//!     .region("eu-west-1")
+//!     .build()?; // credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+//! store.put("cat.jpg", bytes::Bytes::from_static(b"...")).await?;
+//! let data = store.get("cat.jpg").await?.bytes().await?;
+//! let mut listing = store.list(Some("2026/"));
+//! while let Some(meta) = listing.next().await {
+//!     println!("{}", meta?.key);
+//! }
+//! # let _ = data; Ok(()) }
+//! ```
+//!
+//! # Layers
+//!
+//! Pure, no I/O and no async (they build with `--no-default-features`):
+//! [`sign`] (SigV4 signing and presigning; time is an argument),
+//! [`endpoint`] (URLs and addressing style), [`xml`] (S3 bodies), [`date`].
+//!
+//! I/O: `credentials` (where keys come from), `transport` (the
+//! `HttpClient` trait and its hyper default), `retry` (backoff), and the
+//! store on top: [`S3Store`].
+//!
+//! # Features
+//!
+//! - `hyper-rustls` (default): the default HTTP client, hyper 1.x over
+//!   rustls with ring and the webpki roots; HTTP/1.1 with pooling.
+//! - `reqwest` (off): `transport::ReqwestClient`, for users who already
+//!   depend on reqwest.
+//!
+//! # Logging and secrets
+//!
+//! s3lite logs nothing itself. No secret appears in any `Display` or
+//! `Debug` output: secret keys, session tokens, `Authorization` values and
+//! presigned signatures print as placeholders, and URLs in errors lose their
+//! query string.
 
 pub mod date;
+pub mod endpoint;
 pub mod error;
 pub mod sign;
-#[cfg(feature = "_io")]
-pub mod transport;
 pub mod xml;
 
+#[cfg(feature = "_io")]
+pub mod credentials;
+#[cfg(feature = "_io")]
+pub mod retry;
+#[cfg(feature = "_io")]
+mod store;
+#[cfg(feature = "_io")]
+pub mod transport;
+
 pub use error::{Error, ErrorKind, Result};
+#[cfg(feature = "_io")]
+pub use store::{
+    GetOptions, GetRange, GetResult, ListOptions, ListResult, ListStream, ObjectMeta, PutResult,
+    S3Store, S3StoreBuilder,
+};

@@ -24,6 +24,7 @@ mod error;
 mod list;
 mod multipart;
 mod object;
+mod sts;
 mod tree;
 
 pub use error::{S3ErrorBody, is_error_body, parse_error};
@@ -40,6 +41,7 @@ pub use object::{
     CopyObjectResult, DeleteErrorEntry, DeleteObject, DeleteResult, DeletedEntry,
     parse_copy_object_result, parse_delete_result, write_delete_objects,
 };
+pub use sts::{StsCredentials, StsError, parse_sts_credentials, parse_sts_error};
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,555 @@
+//! Where requests for a bucket go: scheme, host and path prefix.
+//!
+//! Pure code: no I/O. [`Endpoint::resolve`] turns a configured endpoint (or
+//! AWS's default for a region) and a bucket name into a [`BucketEndpoint`],
+//! which builds the URL, the `Host` header value and the wire path of every
+//! object request.
+//!
+//! Addressing: with a custom endpoint the default is path style
+//! (`http://host:port/bucket/key`), because most self-hosted servers
+//! (MinIO, Ceph, LocalStack, s3s) expect it. Against AWS the default is
+//! virtual-hosted style (`https://bucket.s3.region.amazonaws.com/key`) when
+//! the bucket name is DNS-safe; a bucket name with dots falls back to path
+//! style over TLS, because `a.b.s3.amazonaws.com` does not match AWS's
+//! wildcard certificate.
+
+use crate::error::{Error, Result};
+use crate::sign::encode_key_path;
+
+/// How the bucket appears in request URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AddressingStyle {
+    /// `scheme://host/bucket/key`.
+    Path,
+    /// `scheme://bucket.host/key`.
+    VirtualHosted,
+}
+
+/// The configuration that decides where requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Endpoint {
+    /// A custom endpoint such as `http://127.0.0.1:9000`; `None` means AWS.
+    pub url: Option<String>,
+    /// The AWS region, used for the default AWS host and for signing.
+    pub region: String,
+    /// Forces an addressing style; `None` picks the default described in the
+    /// module docs.
+    pub style: Option<AddressingStyle>,
+    /// Whether `http://` endpoints are allowed.
+    pub allow_http: bool,
+}
+
+impl Endpoint {
+    /// An endpoint for AWS in `region` with default addressing.
+    pub fn aws(region: impl Into<String>) -> Self {
+        Endpoint {
+            url: None,
+            region: region.into(),
+            style: None,
+            allow_http: false,
+        }
+    }
+
+    /// A custom endpoint URL (scheme, host, optional port and path).
+    pub fn custom(url: impl Into<String>, region: impl Into<String>) -> Self {
+        Endpoint {
+            url: Some(url.into()),
+            region: region.into(),
+            style: None,
+            allow_http: false,
+        }
+    }
+
+    /// Resolves where requests for `bucket` go.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when the
+    /// endpoint URL is malformed, uses `http://` without `allow_http`, or the
+    /// bucket name cannot be used with the requested addressing style.
+    ///
+    /// ```
+    /// use s3lite::endpoint::{AddressingStyle, Endpoint};
+    /// let mut e = Endpoint::custom("http://127.0.0.1:4566", "us-east-1");
+    /// e.allow_http = true;
+    /// let b = e.resolve("photos")?;
+    /// assert_eq!(b.url("cat 1.jpg", ""), "http://127.0.0.1:4566/photos/cat%201.jpg");
+    /// assert_eq!(b.host(), "127.0.0.1:4566");
+    /// # Ok::<(), s3lite::Error>(())
+    /// ```
+    pub fn resolve(&self, bucket: &str) -> Result<BucketEndpoint> {
+        validate_bucket_name(bucket)?;
+        let (base, default_style) = match &self.url {
+            Some(url) => (BaseUrl::parse(url)?, AddressingStyle::Path),
+            None => {
+                validate_region(&self.region)?;
+                let base = BaseUrl {
+                    https: true,
+                    host: aws_host(&self.region),
+                    port: None,
+                    path: String::new(),
+                };
+                (base, AddressingStyle::VirtualHosted)
+            }
+        };
+        if !base.https && !self.allow_http {
+            return Err(Error::invalid_config(
+                "endpoint",
+                self.url.as_deref().unwrap_or_default(),
+                "http:// endpoints need allow_http = true",
+            ));
+        }
+        let dns_safe = is_dns_safe(bucket);
+        let style = match self.style {
+            Some(AddressingStyle::VirtualHosted) if !dns_safe => {
+                return Err(Error::invalid_config(
+                    "bucket",
+                    bucket,
+                    "is not a DNS-compatible name, so it cannot be used with virtual-hosted-style requests",
+                ));
+            }
+            Some(style) => style,
+            // Dotted names break TLS wildcard certificates on virtual hosts.
+            None if default_style == AddressingStyle::VirtualHosted
+                && (!dns_safe || (base.https && bucket.contains('.'))) =>
+            {
+                AddressingStyle::Path
+            }
+            None => default_style,
+        };
+        let authority = base.authority();
+        let (host, path_prefix) = match style {
+            AddressingStyle::Path => (authority, format!("{}/{}", base.path, bucket)),
+            AddressingStyle::VirtualHosted => (format!("{bucket}.{authority}"), base.path.clone()),
+        };
+        Ok(BucketEndpoint {
+            scheme: if base.https { "https" } else { "http" },
+            host,
+            path_prefix,
+            style,
+        })
+    }
+}
+
+/// Where requests for one bucket go; built by [`Endpoint::resolve`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketEndpoint {
+    scheme: &'static str,
+    host: String,
+    /// Wire path before the key, without trailing slash: `""`, `/bucket`, `/base/bucket`.
+    path_prefix: String,
+    style: AddressingStyle,
+}
+
+impl BucketEndpoint {
+    /// The `Host` header value: host, plus `:port` when it is not the default.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &str {
+        self.scheme
+    }
+
+    /// The addressing style in effect.
+    pub fn style(&self) -> AddressingStyle {
+        self.style
+    }
+
+    /// The wire path (percent-encoded once, as signed in S3 mode) of `key`;
+    /// an empty key gives the bucket's own path.
+    pub fn path(&self, key: &str) -> String {
+        let encoded = encode_key_path(key);
+        let mut path = String::with_capacity(self.path_prefix.len() + 1 + encoded.len());
+        path.push_str(&self.path_prefix);
+        path.push('/');
+        path.push_str(&encoded);
+        path
+    }
+
+    /// The wire path of bucket-level calls (list, create, delete bucket):
+    /// `/bucket` in path style, `/` on a virtual host.
+    pub fn bucket_path(&self) -> String {
+        if self.path_prefix.is_empty() {
+            "/".to_string()
+        } else {
+            self.path_prefix.clone()
+        }
+    }
+
+    /// The absolute URL of `key` with an already encoded `query` (may be empty).
+    pub fn url(&self, key: &str, query: &str) -> String {
+        self.url_for_path(&self.path(key), query)
+    }
+
+    /// The absolute URL of an already encoded wire `path` and `query`.
+    pub fn url_for_path(&self, path: &str, query: &str) -> String {
+        let mut url = String::with_capacity(
+            self.scheme.len() + 3 + self.host.len() + path.len() + query.len() + 1,
+        );
+        url.push_str(self.scheme);
+        url.push_str("://");
+        url.push_str(&self.host);
+        url.push_str(path);
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(query);
+        }
+        url
+    }
+}
+
+/// A parsed endpoint URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BaseUrl {
+    https: bool,
+    host: String,
+    port: Option<u16>,
+    /// Path without trailing slash (`""` or `/base`).
+    path: String,
+}
+
+impl BaseUrl {
+    fn parse(url: &str) -> Result<Self> {
+        let bad = |why: &str| Error::invalid_config("endpoint", url, why);
+        let (https, rest) = if let Some(rest) = strip_prefix_ignore_case(url, "https://") {
+            (true, rest)
+        } else if let Some(rest) = strip_prefix_ignore_case(url, "http://") {
+            (false, rest)
+        } else {
+            return Err(bad("must start with http:// or https://"));
+        };
+        let (authority, path) = match rest.find(['/', '?', '#']) {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        if path.contains(['?', '#']) {
+            return Err(bad("must not have a query or fragment"));
+        }
+        if authority.contains('@') {
+            return Err(bad("must not contain user information"));
+        }
+        let (host, port) = split_host_port(authority).ok_or_else(|| bad("has an invalid port"))?;
+        if host.is_empty() {
+            return Err(bad("has no host"));
+        }
+        let host_ok = if host.starts_with('[') {
+            host.ends_with(']')
+                && host[1..host.len() - 1]
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        } else {
+            host.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+        };
+        if !host_ok {
+            return Err(bad("has an invalid host name"));
+        }
+        let default_port = if https { 443 } else { 80 };
+        Ok(BaseUrl {
+            https,
+            host: host.to_ascii_lowercase(),
+            port: port.filter(|p| *p != default_port),
+            path: path.trim_end_matches('/').to_string(),
+        })
+    }
+
+    fn authority(&self) -> String {
+        match self.port {
+            Some(p) => format!("{}:{p}", self.host),
+            None => self.host.clone(),
+        }
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
+/// Splits `host[:port]`, handling `[v6]:port`. `None` for a bad port.
+fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    let colon = if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(end) if authority[end + 1..].starts_with(':') => Some(end + 1),
+            Some(end) if end + 1 == authority.len() => None,
+            _ => return None,
+        }
+    } else {
+        authority.rfind(':')
+    };
+    match colon {
+        Some(i) => {
+            let port: u16 = authority[i + 1..].parse().ok()?;
+            Some((&authority[..i], Some(port)))
+        }
+        None => Some((authority, None)),
+    }
+}
+
+/// The default AWS S3 host of a region.
+fn aws_host(region: &str) -> String {
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    format!("s3.{region}.{suffix}")
+}
+
+fn validate_region(region: &str) -> Result<()> {
+    let ok = !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_config(
+            "region",
+            region,
+            "must be lower-case letters, digits and '-', such as us-east-1",
+        ))
+    }
+}
+
+/// Rejects names no S3 implementation accepts (empty, `/`, control characters,
+/// over 255 bytes). Stricter AWS naming rules are left to the server, since
+/// legacy buckets and other servers allow more.
+fn validate_bucket_name(bucket: &str) -> Result<()> {
+    let why = if bucket.is_empty() {
+        "must not be empty"
+    } else if bucket.len() > 255 {
+        "is longer than 255 bytes"
+    } else if bucket.contains('/') {
+        "must not contain '/'"
+    } else if bucket.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        "must not contain whitespace or control characters"
+    } else {
+        return Ok(());
+    };
+    Err(Error::invalid_config("bucket", bucket, why))
+}
+
+/// Whether `bucket` can be a DNS label sequence: 3-63 characters of
+/// lower-case letters, digits, `-` and `.`, starting and ending with a letter
+/// or digit, no `..`, and not shaped like an IPv4 address.
+pub fn is_dns_safe(bucket: &str) -> bool {
+    let bytes = bucket.as_bytes();
+    let edge_ok = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    (3..=63).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'.')
+        && edge_ok(bytes[0])
+        && edge_ok(bytes[bytes.len() - 1])
+        && !bucket.contains("..")
+        && !bucket.contains(".-")
+        && !bucket.contains("-.")
+        && bucket.parse::<std::net::Ipv4Addr>().is_err()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn resolve(
+        url: Option<&str>,
+        region: &str,
+        style: Option<AddressingStyle>,
+        bucket: &str,
+    ) -> Result<BucketEndpoint> {
+        Endpoint {
+            url: url.map(str::to_string),
+            region: region.to_string(),
+            style,
+            allow_http: true,
+        }
+        .resolve(bucket)
+    }
+
+    #[test]
+    fn resolution_table() {
+        use AddressingStyle::{Path, VirtualHosted};
+        // (endpoint, region, forced style, bucket, key) -> url
+        type Case<'a> = (
+            Option<&'a str>,
+            &'a str,
+            Option<AddressingStyle>,
+            &'a str,
+            &'a str,
+            &'a str,
+        );
+        let cases: &[Case] = &[
+            (
+                None,
+                "us-east-1",
+                None,
+                "photos",
+                "a/b.jpg",
+                "https://photos.s3.us-east-1.amazonaws.com/a/b.jpg",
+            ),
+            (
+                None,
+                "eu-west-1",
+                None,
+                "my.dotted.bucket",
+                "k",
+                "https://s3.eu-west-1.amazonaws.com/my.dotted.bucket/k",
+            ),
+            (
+                None,
+                "eu-west-1",
+                None,
+                "Upper_Case",
+                "k",
+                "https://s3.eu-west-1.amazonaws.com/Upper_Case/k",
+            ),
+            (
+                None,
+                "eu-west-1",
+                Some(Path),
+                "photos",
+                "k",
+                "https://s3.eu-west-1.amazonaws.com/photos/k",
+            ),
+            (
+                None,
+                "cn-north-1",
+                None,
+                "photos",
+                "k",
+                "https://photos.s3.cn-north-1.amazonaws.com.cn/k",
+            ),
+            (
+                Some("http://127.0.0.1:4566"),
+                "us-east-1",
+                None,
+                "b1",
+                "x y",
+                "http://127.0.0.1:4566/b1/x%20y",
+            ),
+            (
+                Some("http://127.0.0.1:4566/"),
+                "us-east-1",
+                None,
+                "b1",
+                "",
+                "http://127.0.0.1:4566/b1/",
+            ),
+            (
+                Some("https://minio.local:443/base/"),
+                "us-east-1",
+                None,
+                "b1",
+                "k",
+                "https://minio.local/base/b1/k",
+            ),
+            (
+                Some("http://localhost:9000"),
+                "us-east-1",
+                Some(VirtualHosted),
+                "b1x",
+                "k",
+                "http://b1x.localhost:9000/k",
+            ),
+            (
+                Some("HTTP://[::1]:9000"),
+                "us-east-1",
+                None,
+                "b1",
+                "k",
+                "http://[::1]:9000/b1/k",
+            ),
+        ];
+        for (url, region, style, bucket, key, want) in cases {
+            let got = resolve(*url, region, *style, bucket)
+                .unwrap_or_else(|e| panic!("{url:?} {bucket}: {e}"));
+            assert_eq!(got.url(key, ""), *want, "{url:?} {bucket} {key}");
+        }
+    }
+
+    #[test]
+    fn host_header_omits_default_port_and_keeps_others() {
+        let b = resolve(Some("https://example.com:443"), "us-east-1", None, "bkt")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(b.host(), "example.com");
+        let b = resolve(Some("http://example.com:8080"), "us-east-1", None, "bkt")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(b.host(), "example.com:8080");
+    }
+
+    #[test]
+    fn http_endpoint_without_allow_http_is_invalid_config() {
+        let e = Endpoint::custom("http://127.0.0.1:9000", "us-east-1")
+            .resolve("b1")
+            .expect_err("http must be refused");
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("http://127.0.0.1:9000"), "{e}");
+        assert!(e.to_string().contains("allow_http"), "{e}");
+    }
+
+    #[test]
+    fn bad_endpoints_are_invalid_config_naming_the_value() {
+        for bad in [
+            "127.0.0.1:9000",
+            "ftp://x",
+            "http://",
+            "http://h:99999",
+            "http://h?x=1",
+            "http://us er@h",
+            "http://a b",
+        ] {
+            let e = resolve(Some(bad), "us-east-1", None, "b1").expect_err(bad);
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{bad}");
+            assert!(e.to_string().contains(bad), "{e}");
+        }
+    }
+
+    #[test]
+    fn bad_bucket_names_are_rejected() {
+        for bad in ["", "a/b", "a b", "a\nb"] {
+            let e = resolve(None, "us-east-1", None, bad).expect_err(bad);
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        }
+        let e = resolve(
+            None,
+            "us-east-1",
+            Some(AddressingStyle::VirtualHosted),
+            "Bad_Name",
+        )
+        .expect_err("not dns safe");
+        assert!(e.to_string().contains("Bad_Name"), "{e}");
+    }
+
+    #[test]
+    fn bad_region_is_rejected_for_aws() {
+        let e = resolve(None, "US East", None, "b1").expect_err("bad region");
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("US East"), "{e}");
+    }
+
+    #[test]
+    fn dns_safety() {
+        for ok in ["abc", "a.b.c", "my-bucket-1", "123"] {
+            assert!(is_dns_safe(ok), "{ok}");
+        }
+        for bad in [
+            "ab",
+            "-ab",
+            "ab-",
+            "a..b",
+            "a.-b",
+            "A-b",
+            "a_b",
+            "192.168.1.1",
+            &"a".repeat(64),
+        ] {
+            assert!(!is_dns_safe(bad), "{bad}");
+        }
+    }
+}

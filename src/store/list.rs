@@ -1,0 +1,176 @@
+//! [`ListStream`]: ListObjectsV2 as a lazy stream across continuation tokens.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+use http::Method;
+
+use super::request::{S3Request, StoreInner};
+use super::types::{ListOptions, ObjectMeta};
+use crate::error::Result;
+use crate::transport::BoxFuture;
+use crate::xml::{self, ListObjectsV2Page, ObjectEntry};
+
+/// The objects of a listing, fetched one page (up to 1,000 keys) at a time
+/// as the stream is read. Implements `futures_core::Stream`; [`ListStream::next`]
+/// reads it without extra crates.
+pub struct ListStream {
+    state: State,
+    buffered: VecDeque<ObjectMeta>,
+}
+
+struct Query {
+    inner: Arc<StoreInner>,
+    options: ListOptions,
+}
+
+enum State {
+    /// Ready to ask for the page after `token` (the first page when `None`).
+    Idle(Box<Query>, Option<String>),
+    Fetching(BoxFuture<'static, (Box<Query>, Result<ListObjectsV2Page>)>),
+    Done,
+}
+
+impl ListStream {
+    pub(crate) fn new(inner: Arc<StoreInner>, options: ListOptions) -> Self {
+        let query = Query { inner, options };
+        ListStream {
+            state: State::Idle(Box::new(query), None),
+            buffered: VecDeque::new(),
+        }
+    }
+
+    /// The next object, or `None` at the end.
+    pub async fn next(&mut self) -> Option<Result<ObjectMeta>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The next whole page, or `None` at the end (used by
+    /// `list_with_delimiter`, which needs common prefixes too).
+    pub(crate) async fn next_page(&mut self) -> Option<Result<ListObjectsV2Page>> {
+        std::future::poll_fn(|cx| self.poll_page(cx)).await
+    }
+
+    /// Collects every remaining object.
+    ///
+    /// # Errors
+    /// The first error S3 answers.
+    pub async fn collect(mut self) -> Result<Vec<ObjectMeta>> {
+        let mut all = Vec::new();
+        while let Some(meta) = self.next().await {
+            all.push(meta?);
+        }
+        Ok(all)
+    }
+
+    fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<ListObjectsV2Page>>> {
+        loop {
+            match std::mem::replace(&mut self.state, State::Done) {
+                State::Done => return Poll::Ready(None),
+                State::Idle(query, token) => {
+                    self.state = State::Fetching(Box::pin(async move {
+                        let page = fetch_page(&query, token.as_deref()).await;
+                        (query, page)
+                    }));
+                }
+                State::Fetching(mut fut) => match fut.as_mut().poll(cx) {
+                    Poll::Pending => {
+                        self.state = State::Fetching(fut);
+                        return Poll::Pending;
+                    }
+                    Poll::Ready((query, Ok(page))) => {
+                        // A truncated page without a token would loop forever; stop instead.
+                        if let (true, Some(token)) =
+                            (page.is_truncated, page.next_continuation_token.clone())
+                        {
+                            self.state = State::Idle(query, Some(token));
+                        }
+                        return Poll::Ready(Some(Ok(page)));
+                    }
+                    Poll::Ready((_, Err(e))) => return Poll::Ready(Some(Err(e))),
+                },
+            }
+        }
+    }
+}
+
+impl Stream for ListStream {
+    type Item = Result<ObjectMeta>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(meta) = this.buffered.pop_front() {
+                return Poll::Ready(Some(Ok(meta)));
+            }
+            match this.poll_page(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(Some(Ok(page))) => {
+                    this.buffered
+                        .extend(page.contents.into_iter().map(meta_from_entry));
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for ListStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            State::Idle(..) => "idle",
+            State::Fetching(_) => "fetching",
+            State::Done => "done",
+        };
+        f.debug_struct("ListStream")
+            .field("state", &state)
+            .field("buffered", &self.buffered.len())
+            .finish()
+    }
+}
+
+async fn fetch_page(query: &Query, token: Option<&str>) -> Result<ListObjectsV2Page> {
+    // No `encoding-type=url`: s3s-based servers echo `<EncodingType>url`
+    // without encoding the keys, so decoding would corrupt keys holding `%`
+    // or `+`. Keys arrive as XML text, which carries any Unicode key.
+    let mut req = S3Request::new("ListObjectsV2", Method::GET, None).query("list-type", "2");
+    let options = &query.options;
+    if let Some(p) = &options.prefix {
+        req = req.query("prefix", p);
+    }
+    if let Some(d) = &options.delimiter {
+        req = req.query("delimiter", d);
+    }
+    if let Some(s) = &options.start_after {
+        req = req.query("start-after", s);
+    }
+    if let Some(n) = options.page_size {
+        req = req.query("max-keys", &n.to_string());
+    }
+    if let Some(t) = token {
+        req = req.query("continuation-token", t);
+    }
+    let target = query.inner.target(None);
+    let resp = query.inner.send(req).await?;
+    let body = resp.body.collect().await?;
+    xml::parse_list_objects_v2(&body).map_err(|e| e.context(format!("ListObjectsV2 {target}")))
+}
+
+/// A listing entry as [`ObjectMeta`].
+pub(crate) fn meta_from_entry(e: ObjectEntry) -> ObjectMeta {
+    ObjectMeta {
+        key: e.key,
+        size: e.size,
+        last_modified: Some(e.last_modified),
+        etag: e.etag,
+        version_id: None,
+        content_type: None,
+        storage_class: e.storage_class,
+        metadata: Vec::new(),
+    }
+}

@@ -1,0 +1,442 @@
+//! [`S3Store`]: the object operations of one bucket.
+//!
+//! Every method takes `&self`; the store is cheap to clone (`Arc` inside)
+//! and `Send + Sync`, so one store serves a whole service.
+
+mod builder;
+mod list;
+pub(crate) mod request;
+mod types;
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{
+    CONTENT_TYPE, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE, RANGE,
+};
+use http::{HeaderMap, Method, StatusCode};
+
+pub use builder::S3StoreBuilder;
+pub use list::ListStream;
+pub use types::{GetOptions, GetRange, GetResult, ListOptions, ListResult, ObjectMeta, PutResult};
+
+use request::{S3Request, StoreInner, error_in_ok_body};
+use types::parse_content_range;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::{date, sign, xml};
+
+/// The longest object key S3 accepts, in bytes.
+const MAX_KEY_LEN: usize = 1024;
+
+/// A client for one S3 bucket.
+#[derive(Clone)]
+pub struct S3Store {
+    inner: Arc<StoreInner>,
+}
+
+impl fmt::Debug for S3Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Store")
+            .field("bucket", &self.inner.bucket)
+            .field("region", &self.inner.region)
+            .field("endpoint", &self.inner.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl S3Store {
+    /// A builder; see [`S3StoreBuilder`].
+    pub fn builder() -> S3StoreBuilder {
+        S3StoreBuilder::new()
+    }
+
+    /// The bucket this store reads and writes.
+    pub fn bucket(&self) -> &str {
+        &self.inner.bucket
+    }
+
+    /// The region requests are signed for.
+    pub fn region(&self) -> &str {
+        &self.inner.region
+    }
+
+    /// Writes `data` as the object `key`, replacing any object there.
+    ///
+    /// See [PutObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for an empty or over-long key; otherwise
+    /// what S3 answers (`NotFound` for a missing bucket, `PermissionDenied`, ...).
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// store.put("greeting.txt", "hello".into()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn put(&self, key: &str, data: Bytes) -> Result<PutResult> {
+        check_key(key)?;
+        let req = S3Request::new("PutObject", Method::PUT, Some(key)).body(data);
+        let resp = self.inner.send(req).await?;
+        Ok(put_result(&resp.headers))
+    }
+
+    /// Writes `data` with a `Content-Type`.
+    ///
+    /// # Errors
+    /// As [`S3Store::put`], and `InvalidInput` for a malformed content type.
+    pub async fn put_with_content_type(
+        &self,
+        key: &str,
+        data: Bytes,
+        content_type: &str,
+    ) -> Result<PutResult> {
+        check_key(key)?;
+        let req = S3Request::new("PutObject", Method::PUT, Some(key))
+            .header(CONTENT_TYPE, content_type)?
+            .body(data);
+        let resp = self.inner.send(req).await?;
+        Ok(put_result(&resp.headers))
+    }
+
+    /// Reads the object `key` as a stream; [`GetResult::bytes`] collects it.
+    ///
+    /// See [GetObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`] when the object does not exist.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// let data = store.get("greeting.txt").await?.bytes().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self, key: &str) -> Result<GetResult> {
+        self.get_opts(key, GetOptions::default()).await
+    }
+
+    /// Reads part of the object `key`; checks the answer is the range asked for.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an empty range or one that starts past the end
+    /// (S3's `InvalidRange`); `NotFound` when the object does not exist.
+    pub async fn get_range(&self, key: &str, range: impl Into<GetRange>) -> Result<GetResult> {
+        self.get_opts(key, GetOptions::default().with_range(range))
+            .await
+    }
+
+    /// Reads the object `key` with conditions, a range or a version.
+    ///
+    /// # Errors
+    /// As [`S3Store::get`]; [`ErrorKind::NotModified`] and
+    /// [`ErrorKind::PreconditionFailed`] when a condition fails.
+    pub async fn get_opts(&self, key: &str, options: GetOptions) -> Result<GetResult> {
+        check_key(key)?;
+        let req = conditional_request(
+            S3Request::new("GetObject", Method::GET, Some(key)),
+            &options,
+        )?;
+        let resp = self.inner.send(req).await?;
+        let content_length = header_u64(&resp.headers, "content-length");
+        let (range, size) = if options.range.is_some() {
+            if resp.status != StatusCode::PARTIAL_CONTENT {
+                return Err(self.protocol_error(
+                    "GetObject",
+                    key,
+                    format!(
+                        "asked for a range, got status {} instead of 206",
+                        resp.status.as_u16()
+                    ),
+                ));
+            }
+            let value = resp
+                .headers
+                .get("content-range")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let (range, total) = parse_content_range(value).ok_or_else(|| {
+                self.protocol_error("GetObject", key, format!("invalid Content-Range {value:?}"))
+            })?;
+            if let Some(len) = content_length.filter(|len| *len != range.end - range.start) {
+                return Err(self.protocol_error(
+                    "GetObject",
+                    key,
+                    format!("Content-Range {value:?} does not match Content-Length {len}"),
+                ));
+            }
+            (range.clone(), total.unwrap_or(range.end))
+        } else {
+            let len = content_length.unwrap_or(0);
+            (0..len, len)
+        };
+        let meta = ObjectMeta::from_headers(key, &resp.headers, size);
+        Ok(GetResult {
+            meta,
+            range,
+            body: resp.body,
+        })
+    }
+
+    /// The metadata of the object `key` without its body.
+    ///
+    /// See [HeadObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
+    ///
+    /// # Errors
+    /// [`ErrorKind::NotFound`] when the object does not exist.
+    pub async fn head(&self, key: &str) -> Result<ObjectMeta> {
+        self.head_opts(key, GetOptions::default()).await
+    }
+
+    /// HEAD with conditions or a version.
+    ///
+    /// # Errors
+    /// As [`S3Store::head`], plus `NotModified` / `PreconditionFailed`.
+    pub async fn head_opts(&self, key: &str, options: GetOptions) -> Result<ObjectMeta> {
+        check_key(key)?;
+        let req = conditional_request(
+            S3Request::new("HeadObject", Method::HEAD, Some(key)),
+            &options,
+        )?;
+        let resp = self.inner.send(req).await?;
+        let size = header_u64(&resp.headers, "content-length").unwrap_or(0);
+        Ok(ObjectMeta::from_headers(key, &resp.headers, size))
+    }
+
+    /// Deletes the object `key`; deleting a missing key succeeds, as in S3.
+    ///
+    /// See [DeleteObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html).
+    ///
+    /// # Errors
+    /// What S3 answers, such as `PermissionDenied` or `NotFound` for a
+    /// missing bucket.
+    pub async fn delete(&self, key: &str) -> Result<()> {
+        check_key(key)?;
+        self.inner
+            .send(S3Request::new("DeleteObject", Method::DELETE, Some(key)))
+            .await?;
+        Ok(())
+    }
+
+    /// Lists every object under `prefix` (all when `None`), page by page as
+    /// the stream is read.
+    ///
+    /// See [ListObjectsV2](https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// let mut objects = store.list(Some("logs/"));
+    /// while let Some(meta) = objects.next().await {
+    ///     println!("{}", meta?.key);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self, prefix: Option<&str>) -> ListStream {
+        let options = ListOptions {
+            prefix: prefix.map(str::to_string),
+            ..ListOptions::default()
+        };
+        self.list_opts(options)
+    }
+
+    /// Lists with every option: prefix, start-after, delimiter and page size.
+    /// With a delimiter, the stream yields only the objects; use
+    /// [`S3Store::list_with_delimiter_opts`] for the common prefixes too.
+    pub fn list_opts(&self, options: ListOptions) -> ListStream {
+        ListStream::new(Arc::clone(&self.inner), options)
+    }
+
+    /// Lists one level under `prefix`: the objects, and the common prefixes
+    /// that end at the next `/`.
+    ///
+    /// # Errors
+    /// What S3 answers to ListObjectsV2.
+    pub async fn list_with_delimiter(&self, prefix: Option<&str>) -> Result<ListResult> {
+        let options = ListOptions {
+            prefix: prefix.map(str::to_string),
+            delimiter: Some("/".to_string()),
+            ..ListOptions::default()
+        };
+        self.list_with_delimiter_opts(options).await
+    }
+
+    /// Lists one level with every option; the delimiter defaults to `/`.
+    ///
+    /// # Errors
+    /// What S3 answers to ListObjectsV2.
+    pub async fn list_with_delimiter_opts(&self, mut options: ListOptions) -> Result<ListResult> {
+        options.delimiter.get_or_insert_with(|| "/".to_string());
+        let mut pages = ListStream::new(Arc::clone(&self.inner), options);
+        let mut result = ListResult::default();
+        while let Some(page) = pages.next_page().await {
+            let page = page?;
+            result
+                .objects
+                .extend(page.contents.into_iter().map(list::meta_from_entry));
+            result.common_prefixes.extend(page.common_prefixes);
+        }
+        Ok(result)
+    }
+
+    /// Copies the object `from` to `to` within the bucket.
+    ///
+    /// See [CopyObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+    ///
+    /// # Errors
+    /// `NotFound` when `from` does not exist; an error S3 reports in the
+    /// body of a 200 answer is an error too.
+    pub async fn copy(&self, from: &str, to: &str) -> Result<PutResult> {
+        check_key(from)?;
+        check_key(to)?;
+        let source = format!(
+            "/{}/{}",
+            sign::uri_encode(&self.inner.bucket, true),
+            sign::encode_key_path(from)
+        );
+        let req = S3Request::new("CopyObject", Method::PUT, Some(to))
+            .header(http::HeaderName::from_static("x-amz-copy-source"), &source)?;
+        let resp = self.inner.send(req).await?;
+        let headers = resp.headers.clone();
+        let body = resp.body.collect().await?;
+        let target = self.inner.target(Some(to));
+        if let Some(e) = error_in_ok_body("CopyObject", &target, &body) {
+            return Err(e);
+        }
+        let parsed = xml::parse_copy_object_result(&body)
+            .map_err(|e| e.context(format!("CopyObject {target}")))?;
+        Ok(PutResult {
+            etag: parsed.etag,
+            version_id: header_text(&headers, "x-amz-version-id"),
+        })
+    }
+
+    /// Creates the store's bucket in its region.
+    ///
+    /// See [CreateBucket](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html).
+    ///
+    /// # Errors
+    /// [`ErrorKind::AlreadyExists`] when the bucket exists.
+    pub async fn create_bucket(&self) -> Result<()> {
+        let mut req = S3Request::new("CreateBucket", Method::PUT, None);
+        if let Some(body) = xml::write_create_bucket_configuration(&self.inner.region) {
+            req = req.body(Bytes::from(body));
+        }
+        self.inner.send(req).await?;
+        Ok(())
+    }
+
+    /// Deletes the store's bucket, which must be empty.
+    ///
+    /// See [DeleteBucket](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucket.html).
+    ///
+    /// # Errors
+    /// `NotFound` for a missing bucket; `Service` with code `BucketNotEmpty`.
+    pub async fn delete_bucket(&self) -> Result<()> {
+        self.inner
+            .send(S3Request::new("DeleteBucket", Method::DELETE, None))
+            .await?;
+        Ok(())
+    }
+
+    fn protocol_error(&self, op: &str, key: &str, why: String) -> Error {
+        Error::new(
+            ErrorKind::Service,
+            format!("{op} {}: {why}", self.inner.target(Some(key))),
+        )
+    }
+}
+
+/// Rejects keys S3 cannot store.
+fn check_key(key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(Error::invalid_input("object key must not be empty"));
+    }
+    if key.len() > MAX_KEY_LEN {
+        let head: String = key.chars().take(32).collect();
+        return Err(Error::invalid_input(format!(
+            "object key {head:?}... is {} bytes; S3 allows at most {MAX_KEY_LEN}",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Adds the range, condition and version headers of `options`.
+fn conditional_request(mut req: S3Request, options: &GetOptions) -> Result<S3Request> {
+    if let Some(range) = &options.range {
+        req = req.header(RANGE, &range.header_value()?)?;
+    }
+    if let Some(etag) = &options.if_match {
+        req = req.header(IF_MATCH, etag)?;
+    }
+    if let Some(etag) = &options.if_none_match {
+        req = req.header(IF_NONE_MATCH, etag)?;
+    }
+    if let Some(t) = options.if_modified_since {
+        req = req.header(IF_MODIFIED_SINCE, &date::format_http_date(t))?;
+    }
+    if let Some(t) = options.if_unmodified_since {
+        req = req.header(IF_UNMODIFIED_SINCE, &date::format_http_date(t))?;
+    }
+    if let Some(v) = &options.version_id {
+        req = req.query("versionId", v);
+    }
+    Ok(req)
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+fn put_result(headers: &HeaderMap) -> PutResult {
+    PutResult {
+        etag: header_text(headers, "etag"),
+        version_id: header_text(headers, "x-amz-version-id"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_is_clone_send_sync() {
+        fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+        assert_traits::<S3Store>();
+    }
+
+    #[test]
+    fn futures_are_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        let store = S3Store::builder()
+            .bucket("b1")
+            .skip_signature(true)
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_send(&store.put("k", Bytes::new()));
+        assert_send(&store.get("k"));
+        assert_send(&store.head("k"));
+        assert_send(&store.copy("a", "b"));
+        assert_send(&store.list_with_delimiter(None));
+        assert_send(&store.list(None));
+    }
+
+    #[test]
+    fn bad_keys_are_invalid_input() {
+        assert_eq!(
+            check_key("").map_err(|e| e.kind()),
+            Err(ErrorKind::InvalidInput)
+        );
+        let long = "k".repeat(MAX_KEY_LEN + 1);
+        let e = check_key(&long).expect_err("too long");
+        assert!(e.to_string().contains("1025 bytes"), "{e}");
+        assert!(check_key(&"k".repeat(MAX_KEY_LEN)).is_ok());
+    }
+}

@@ -1,0 +1,282 @@
+//! What store operations take and return.
+
+use std::ops::Range;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+use crate::transport::ResponseBody;
+
+/// Metadata of one object, from HEAD, GET or a listing.
+///
+/// A listing fills `key`, `size`, `last_modified`, `etag` and
+/// `storage_class`; HEAD and GET fill the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ObjectMeta {
+    /// The object key.
+    pub key: String,
+    /// Size in bytes of the whole object.
+    pub size: u64,
+    /// When the object was last written.
+    pub last_modified: Option<OffsetDateTime>,
+    /// The entity tag, with its quotes, as S3 sent it.
+    pub etag: Option<String>,
+    /// The version id, on versioned buckets.
+    pub version_id: Option<String>,
+    /// The `Content-Type` stored with the object.
+    pub content_type: Option<String>,
+    /// The storage class, where the server reports it.
+    pub storage_class: Option<String>,
+    /// User metadata (`x-amz-meta-*`), names lower-cased without the prefix,
+    /// sorted by name.
+    pub metadata: Vec<(String, String)>,
+}
+
+impl ObjectMeta {
+    pub(crate) fn from_headers(key: &str, headers: &HeaderMap, size: u64) -> Self {
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let mut metadata: Vec<(String, String)> = headers
+            .iter()
+            .filter_map(|(name, value)| {
+                let short = name.as_str().strip_prefix("x-amz-meta-")?;
+                Some((
+                    short.to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                ))
+            })
+            .collect();
+        metadata.sort();
+        ObjectMeta {
+            key: key.to_string(),
+            size,
+            last_modified: text("last-modified")
+                .and_then(|d| crate::date::parse_http_date(&d).ok()),
+            etag: text("etag"),
+            version_id: text("x-amz-version-id"),
+            content_type: text("content-type"),
+            storage_class: text("x-amz-storage-class"),
+            metadata,
+        }
+    }
+}
+
+/// Which bytes of an object to fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GetRange {
+    /// The bytes in `start..end` (end exclusive).
+    Bounded(Range<u64>),
+    /// Everything from this offset on.
+    Offset(u64),
+    /// The last this many bytes.
+    Suffix(u64),
+}
+
+impl GetRange {
+    /// The `Range` header value, or an error for an empty range.
+    pub(crate) fn header_value(&self) -> Result<String> {
+        match self {
+            GetRange::Bounded(r) if r.start >= r.end => Err(Error::invalid_input(format!(
+                "range {}..{} is empty",
+                r.start, r.end
+            ))),
+            GetRange::Bounded(r) => Ok(format!("bytes={}-{}", r.start, r.end - 1)),
+            GetRange::Offset(o) => Ok(format!("bytes={o}-")),
+            GetRange::Suffix(0) => Err(Error::invalid_input("suffix range of 0 bytes is empty")),
+            GetRange::Suffix(n) => Ok(format!("bytes=-{n}")),
+        }
+    }
+}
+
+impl From<Range<u64>> for GetRange {
+    fn from(r: Range<u64>) -> Self {
+        GetRange::Bounded(r)
+    }
+}
+
+/// Conditions and options of a GET or HEAD.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GetOptions {
+    /// Only part of the object.
+    pub range: Option<GetRange>,
+    /// Succeed only if the ETag matches (`If-Match`), else PreconditionFailed.
+    pub if_match: Option<String>,
+    /// Succeed only if the ETag differs (`If-None-Match`), else NotModified.
+    pub if_none_match: Option<String>,
+    /// Succeed only if modified after this time, else NotModified.
+    pub if_modified_since: Option<OffsetDateTime>,
+    /// Succeed only if not modified after this time, else PreconditionFailed.
+    pub if_unmodified_since: Option<OffsetDateTime>,
+    /// A specific version of the object.
+    pub version_id: Option<String>,
+}
+
+impl GetOptions {
+    /// Options for a ranged read.
+    pub fn with_range(mut self, range: impl Into<GetRange>) -> Self {
+        self.range = Some(range.into());
+        self
+    }
+
+    /// Adds `If-Match`.
+    pub fn with_if_match(mut self, etag: impl Into<String>) -> Self {
+        self.if_match = Some(etag.into());
+        self
+    }
+
+    /// Adds `If-None-Match`.
+    pub fn with_if_none_match(mut self, etag: impl Into<String>) -> Self {
+        self.if_none_match = Some(etag.into());
+        self
+    }
+}
+
+/// The answer to a GET: metadata and the body as a stream.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct GetResult {
+    /// The object's metadata; `size` is the whole object's size.
+    pub meta: ObjectMeta,
+    /// The byte range of the object that `body` holds.
+    pub range: Range<u64>,
+    /// The body; a `futures_core::Stream` of `Bytes` chunks.
+    pub body: ResponseBody,
+}
+
+impl GetResult {
+    /// Reads the whole body into memory.
+    ///
+    /// # Errors
+    /// Transport errors and timeouts while reading.
+    pub async fn bytes(self) -> Result<Bytes> {
+        self.body.collect().await
+    }
+
+    /// The body as a stream of chunks.
+    pub fn into_stream(self) -> ResponseBody {
+        self.body
+    }
+}
+
+/// What S3 reports after a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PutResult {
+    /// The new object's ETag.
+    pub etag: Option<String>,
+    /// The new version id, on versioned buckets.
+    pub version_id: Option<String>,
+}
+
+/// What to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListOptions {
+    /// Only keys that start with this.
+    pub prefix: Option<String>,
+    /// Only keys that sort after this one.
+    pub start_after: Option<String>,
+    /// Group keys that contain this after the prefix into common prefixes.
+    pub delimiter: Option<String>,
+    /// Keys per page (S3's `max-keys`, at most 1,000); `None` uses the server's default.
+    pub page_size: Option<u32>,
+}
+
+impl ListOptions {
+    /// Lists keys under `prefix`.
+    pub fn prefix(prefix: impl Into<String>) -> Self {
+        ListOptions {
+            prefix: Some(prefix.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the delimiter.
+    pub fn with_delimiter(mut self, delimiter: impl Into<String>) -> Self {
+        self.delimiter = Some(delimiter.into());
+        self
+    }
+
+    /// Sets `start_after`.
+    pub fn with_start_after(mut self, key: impl Into<String>) -> Self {
+        self.start_after = Some(key.into());
+        self
+    }
+
+    /// Sets the page size.
+    pub fn with_page_size(mut self, keys: u32) -> Self {
+        self.page_size = Some(keys);
+        self
+    }
+}
+
+/// One level of a listing with a delimiter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListResult {
+    /// The objects directly under the prefix.
+    pub objects: Vec<ObjectMeta>,
+    /// The "directories": prefixes that end at the delimiter.
+    pub common_prefixes: Vec<String>,
+}
+
+/// Parses `Content-Range: bytes start-end/total` into `(start..end+1, total)`.
+pub(crate) fn parse_content_range(value: &str) -> Option<(Range<u64>, Option<u64>)> {
+    let rest = value.trim().strip_prefix("bytes ")?;
+    let (span, total) = rest.split_once('/')?;
+    let (start, end) = span.split_once('-')?;
+    let start: u64 = start.trim().parse().ok()?;
+    let end: u64 = end.trim().parse().ok()?;
+    if end < start {
+        return None;
+    }
+    let total = match total.trim() {
+        "*" => None,
+        t => Some(t.parse().ok()?),
+    };
+    Some((start..end + 1, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_header_values() {
+        assert_eq!(
+            GetRange::Bounded(0..10).header_value().ok().as_deref(),
+            Some("bytes=0-9")
+        );
+        assert_eq!(
+            GetRange::Offset(5).header_value().ok().as_deref(),
+            Some("bytes=5-")
+        );
+        assert_eq!(
+            GetRange::Suffix(3).header_value().ok().as_deref(),
+            Some("bytes=-3")
+        );
+        assert!(GetRange::Bounded(4..4).header_value().is_err());
+        assert!(GetRange::Suffix(0).header_value().is_err());
+    }
+
+    #[test]
+    fn content_range_parsing() {
+        assert_eq!(
+            parse_content_range("bytes 0-9/100"),
+            Some((0..10, Some(100)))
+        );
+        assert_eq!(parse_content_range("bytes 5-5/*"), Some((5..6, None)));
+        assert_eq!(parse_content_range("bytes 9-0/100"), None);
+        assert_eq!(parse_content_range("items 0-9/100"), None);
+        assert_eq!(parse_content_range("bytes a-9/100"), None);
+    }
+}
