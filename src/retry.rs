@@ -158,7 +158,10 @@ mod tests {
             total / 1000.0
         };
         let (first, sixth) = (mean_at(0), mean_at(5));
-        assert!(sixth > 2.0 * first, "mean first {first}, mean sixth {sixth}");
+        assert!(
+            sixth > 2.0 * first,
+            "mean first {first}, mean sixth {sixth}"
+        );
     }
 
     #[test]
