@@ -144,14 +144,13 @@ pub(crate) fn reencode_into(out: &mut String, s: &str, encode_slash: bool) {
         if i == bytes.len() {
             break;
         }
-        let mut b = bytes[i];
-        if b == b'%'
-            && let (Some(&h), Some(&l)) = (bytes.get(i + 1), bytes.get(i + 2))
-            && let (Some(h), Some(l)) = (hex_value(h), hex_value(l))
-        {
-            b = (h << 4) | l;
-            i += 2;
-        }
+        let b = match escape_at(bytes, i) {
+            Some(decoded) => {
+                i += 2;
+                decoded
+            }
+            None => bytes[i],
+        };
         push_encoded_byte(out, b, encode_slash);
         i += 1;
     }
@@ -265,20 +264,31 @@ pub(crate) fn query_has_name<'n>(query: &str, names: &[&'n str]) -> Option<&'n s
     None
 }
 
+/// The byte a valid `%XX` escape at `bytes[i]` stands for; `None` when
+/// `bytes[i]` does not start one.
+#[inline]
+fn escape_at(bytes: &[u8], i: usize) -> Option<u8> {
+    if bytes.get(i) != Some(&b'%') {
+        return None;
+    }
+    let high = hex_value(*bytes.get(i + 1)?)?;
+    let low = hex_value(*bytes.get(i + 2)?)?;
+    Some((high << 4) | low)
+}
+
 /// Appends `s` with `%XX` escapes decoded (invalid UTF-8 replaced).
 fn percent_decode_lossy(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut raw = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let mut b = bytes[i];
-        if b == b'%'
-            && let (Some(&h), Some(&l)) = (bytes.get(i + 1), bytes.get(i + 2))
-            && let (Some(h), Some(l)) = (hex_value(h), hex_value(l))
-        {
-            b = (h << 4) | l;
-            i += 2;
-        }
+        let b = match escape_at(bytes, i) {
+            Some(decoded) => {
+                i += 2;
+                decoded
+            }
+            None => bytes[i],
+        };
         raw.push(b);
         i += 1;
     }
