@@ -13,6 +13,10 @@
 //! style over TLS, because `a.b.s3.amazonaws.com` does not match AWS's
 //! wildcard certificate.
 
+mod url;
+
+pub use url::{ParsedUrl, parse_url};
+
 use crate::error::{Error, Result};
 use crate::sign::encode_key_path;
 
@@ -39,6 +43,12 @@ pub struct Endpoint {
     pub style: Option<AddressingStyle>,
     /// Whether `http://` endpoints are allowed.
     pub allow_http: bool,
+    /// AWS dual-stack (IPv4 and IPv6) hosts: `s3.dualstack.<region>.amazonaws.com`.
+    pub dual_stack: bool,
+    /// AWS FIPS 140 hosts: `s3-fips.<region>.amazonaws.com`.
+    pub fips: bool,
+    /// S3 Transfer Acceleration: `<bucket>.s3-accelerate.amazonaws.com`.
+    pub accelerate: bool,
 }
 
 impl Endpoint {
@@ -49,6 +59,9 @@ impl Endpoint {
             region: region.into(),
             style: None,
             allow_http: false,
+            dual_stack: false,
+            fips: false,
+            accelerate: false,
         }
     }
 
@@ -59,6 +72,9 @@ impl Endpoint {
             region: region.into(),
             style: None,
             allow_http: false,
+            dual_stack: false,
+            fips: false,
+            accelerate: false,
         }
     }
 
@@ -80,19 +96,53 @@ impl Endpoint {
     /// ```
     pub fn resolve(&self, bucket: &str) -> Result<BucketEndpoint> {
         validate_bucket_name(bucket)?;
+        let mut express = false;
         let (base, default_style) = match &self.url {
-            Some(url) => (BaseUrl::parse(url)?, AddressingStyle::Path),
+            Some(url) => {
+                let not_with_custom = |key: &str| {
+                    Error::invalid_config(key, "true", "cannot be combined with a custom endpoint")
+                };
+                if self.dual_stack {
+                    return Err(not_with_custom("use_dualstack_endpoint"));
+                }
+                if self.fips {
+                    return Err(not_with_custom("use_fips_endpoint"));
+                }
+                if self.accelerate {
+                    return Err(not_with_custom("use_accelerate_endpoint"));
+                }
+                (BaseUrl::parse(url)?, AddressingStyle::Path)
+            }
             None => {
                 validate_region(&self.region)?;
+                let host = if let Some(zone) = express_zone(bucket) {
+                    express = true;
+                    self.express_host(zone)?
+                } else if self.accelerate {
+                    self.accelerate_host(bucket)?
+                } else {
+                    aws_host(&self.region, self.dual_stack, self.fips)
+                };
                 let base = BaseUrl {
                     https: true,
-                    host: aws_host(&self.region),
+                    host,
                     port: None,
                     path: String::new(),
                 };
                 (base, AddressingStyle::VirtualHosted)
             }
         };
+        if (express || self.accelerate) && self.style == Some(AddressingStyle::Path) {
+            return Err(Error::invalid_config(
+                "virtual_hosted_style_request",
+                "false",
+                if express {
+                    "S3 Express directory buckets need virtual-hosted-style requests"
+                } else {
+                    "Transfer Acceleration needs virtual-hosted-style requests"
+                },
+            ));
+        }
         if !base.https && !self.allow_http {
             return Err(Error::invalid_config(
                 "endpoint",
@@ -112,6 +162,8 @@ impl Endpoint {
             Some(style) => style,
             // Dotted names break TLS wildcard certificates on virtual hosts.
             None if default_style == AddressingStyle::VirtualHosted
+                && !express
+                && !self.accelerate
                 && (!dns_safe || (base.https && bucket.contains('.'))) =>
             {
                 AddressingStyle::Path
@@ -128,8 +180,115 @@ impl Endpoint {
             host,
             path_prefix,
             style,
+            express,
         })
     }
+
+    /// `s3express-<az>.<region>.amazonaws.com` (or `s3express-fips-<az>`).
+    fn express_host(&self, zone: &str) -> Result<String> {
+        if self.dual_stack {
+            return Err(Error::invalid_config(
+                "use_dualstack_endpoint",
+                "true",
+                "S3 Express zonal endpoints have no dual-stack form",
+            ));
+        }
+        if self.accelerate {
+            return Err(Error::invalid_config(
+                "use_accelerate_endpoint",
+                "true",
+                "S3 Express directory buckets do not support Transfer Acceleration",
+            ));
+        }
+        let fips = if self.fips { "-fips" } else { "" };
+        Ok(format!(
+            "s3express{fips}-{zone}.{}.{}",
+            self.region,
+            aws_suffix(&self.region)
+        ))
+    }
+
+    /// `s3-accelerate[.dualstack].amazonaws.com`, for DNS-safe names without dots.
+    fn accelerate_host(&self, bucket: &str) -> Result<String> {
+        if self.fips {
+            return Err(Error::invalid_config(
+                "use_fips_endpoint",
+                "true",
+                "Transfer Acceleration has no FIPS endpoint",
+            ));
+        }
+        if !is_dns_safe(bucket) || bucket.contains('.') {
+            return Err(Error::invalid_config(
+                "bucket",
+                bucket,
+                "Transfer Acceleration needs a DNS-compatible bucket name without dots",
+            ));
+        }
+        let dual = if self.dual_stack { ".dualstack" } else { "" };
+        Ok(format!("s3-accelerate{dual}.{}", aws_suffix(&self.region)))
+    }
+}
+
+/// The availability-zone id of an S3 Express directory bucket name
+/// (`name--usw2-az1--x-s3` -> `usw2-az1`).
+pub fn express_zone(bucket: &str) -> Option<&str> {
+    let stem = bucket.strip_suffix("--x-s3")?;
+    let (name, zone) = stem.rsplit_once("--")?;
+    let ok = !name.is_empty()
+        && !zone.is_empty()
+        && zone
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    ok.then_some(zone)
+}
+
+/// The region a wrong-region answer names, as a hint for the error message:
+/// `Some("the bucket is in region eu-west-1; set region = eu-west-1")`.
+///
+/// S3 answers a request sent to the wrong region with 301
+/// `PermanentRedirect` (or 307) or 400 `AuthorizationHeaderMalformed` /
+/// `IllegalLocationConstraintException`, and names the bucket's region in
+/// the `x-amz-bucket-region` header or the `<Region>` element. `None` for
+/// every other answer, or when no region is named.
+///
+/// ```
+/// use s3lite::endpoint::wrong_region_hint;
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("x-amz-bucket-region", "eu-west-1".parse().unwrap());
+/// let hint = wrong_region_hint(http::StatusCode::MOVED_PERMANENTLY, &headers, None);
+/// assert_eq!(hint.as_deref(), Some("the bucket is in region eu-west-1; set region = eu-west-1"));
+/// ```
+pub fn wrong_region_hint(
+    status: http::StatusCode,
+    headers: &http::HeaderMap,
+    error: Option<&crate::xml::S3ErrorBody>,
+) -> Option<String> {
+    let code = error.and_then(|e| e.code.as_deref());
+    let wrong_region = matches!(status.as_u16(), 301 | 307)
+        || matches!(
+            code,
+            Some(
+                "PermanentRedirect"
+                    | "TemporaryRedirect"
+                    | "AuthorizationHeaderMalformed"
+                    | "IllegalLocationConstraintException"
+            )
+        );
+    if !wrong_region {
+        return None;
+    }
+    let region = headers
+        .get("x-amz-bucket-region")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .or_else(|| error.and_then(|e| e.region.as_deref()))?;
+    if validate_region(region).is_err() {
+        return None;
+    }
+    Some(format!(
+        "the bucket is in region {region}; set region = {region}"
+    ))
 }
 
 /// Where requests for one bucket go; built by [`Endpoint::resolve`].
@@ -140,6 +299,7 @@ pub struct BucketEndpoint {
     /// Wire path before the key, without trailing slash: `""`, `/bucket`, `/base/bucket`.
     path_prefix: String,
     style: AddressingStyle,
+    express: bool,
 }
 
 impl BucketEndpoint {
@@ -156,6 +316,11 @@ impl BucketEndpoint {
     /// The addressing style in effect.
     pub fn style(&self) -> AddressingStyle {
         self.style
+    }
+
+    /// Whether requests go to an S3 Express One Zone zonal endpoint.
+    pub fn is_express(&self) -> bool {
+        self.express
     }
 
     /// The wire path (percent-encoded once, as signed in S3 mode) of `key`;
@@ -271,7 +436,7 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// Splits `host[:port]`, handling `[v6]:port`. `None` for a bad port.
-fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
+pub(crate) fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let colon = if authority.starts_with('[') {
         match authority.find(']') {
             Some(end) if authority[end + 1..].starts_with(':') => Some(end + 1),
@@ -290,14 +455,20 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     }
 }
 
-/// The default AWS S3 host of a region.
-fn aws_host(region: &str) -> String {
-    let suffix = if region.starts_with("cn-") {
+/// The AWS S3 host of a region: `s3[-fips][.dualstack].<region>.amazonaws.com[.cn]`.
+fn aws_host(region: &str, dual_stack: bool, fips: bool) -> String {
+    let fips = if fips { "-fips" } else { "" };
+    let dual = if dual_stack { ".dualstack" } else { "" };
+    format!("s3{fips}{dual}.{region}.{}", aws_suffix(region))
+}
+
+/// `amazonaws.com`, or `amazonaws.com.cn` for China regions.
+fn aws_suffix(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
         "amazonaws.com.cn"
     } else {
         "amazonaws.com"
-    };
-    format!("s3.{region}.{suffix}")
+    }
 }
 
 fn validate_region(region: &str) -> Result<()> {
@@ -368,6 +539,9 @@ mod tests {
             region: region.to_string(),
             style,
             allow_http: true,
+            dual_stack: false,
+            fips: false,
+            accelerate: false,
         }
         .resolve(bucket)
     }
@@ -471,6 +645,154 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{url:?} {bucket}: {e}"));
             assert_eq!(got.url(key, ""), *want, "{url:?} {bucket} {key}");
         }
+    }
+
+    #[test]
+    fn aws_switches_table() {
+        // (region, dual_stack, fips, accelerate, bucket) -> url of key "k"
+        let cases: &[(&str, bool, bool, bool, &str, &str)] = &[
+            (
+                "eu-west-1",
+                true,
+                false,
+                false,
+                "photos",
+                "https://photos.s3.dualstack.eu-west-1.amazonaws.com/k",
+            ),
+            (
+                "us-east-1",
+                false,
+                true,
+                false,
+                "photos",
+                "https://photos.s3-fips.us-east-1.amazonaws.com/k",
+            ),
+            (
+                "us-east-1",
+                true,
+                true,
+                false,
+                "photos",
+                "https://photos.s3-fips.dualstack.us-east-1.amazonaws.com/k",
+            ),
+            (
+                "us-east-1",
+                false,
+                false,
+                true,
+                "photos",
+                "https://photos.s3-accelerate.amazonaws.com/k",
+            ),
+            (
+                "us-east-1",
+                true,
+                false,
+                true,
+                "photos",
+                "https://photos.s3-accelerate.dualstack.amazonaws.com/k",
+            ),
+            (
+                "cn-north-1",
+                true,
+                false,
+                false,
+                "photos",
+                "https://photos.s3.dualstack.cn-north-1.amazonaws.com.cn/k",
+            ),
+            (
+                "eu-west-1",
+                true,
+                false,
+                false,
+                "a.b.c",
+                "https://s3.dualstack.eu-west-1.amazonaws.com/a.b.c/k",
+            ),
+            (
+                "us-west-2",
+                false,
+                false,
+                false,
+                "logs--usw2-az1--x-s3",
+                "https://logs--usw2-az1--x-s3.s3express-usw2-az1.us-west-2.amazonaws.com/k",
+            ),
+            (
+                "us-west-2",
+                false,
+                true,
+                false,
+                "logs--usw2-az1--x-s3",
+                "https://logs--usw2-az1--x-s3.s3express-fips-usw2-az1.us-west-2.amazonaws.com/k",
+            ),
+        ];
+        for (region, dual, fips, accel, bucket, want) in cases {
+            let mut e = Endpoint::aws(*region);
+            e.dual_stack = *dual;
+            e.fips = *fips;
+            e.accelerate = *accel;
+            let b = e
+                .resolve(bucket)
+                .unwrap_or_else(|err| panic!("{bucket}: {err}"));
+            assert_eq!(b.url("k", ""), *want);
+            assert_eq!(b.is_express(), bucket.ends_with("--x-s3"));
+        }
+    }
+
+    #[test]
+    fn impossible_switch_combinations_are_invalid_config() {
+        let mut custom = Endpoint::custom("https://minio.local", "us-east-1");
+        custom.dual_stack = true;
+        let mut accel_fips = Endpoint::aws("us-east-1");
+        accel_fips.accelerate = true;
+        accel_fips.fips = true;
+        let mut accel_dotted = Endpoint::aws("us-east-1");
+        accel_dotted.accelerate = true;
+        let mut express_path = Endpoint::aws("us-west-2");
+        express_path.style = Some(AddressingStyle::Path);
+        let cases = [
+            (custom, "photos", "use_dualstack_endpoint"),
+            (accel_fips, "photos", "use_fips_endpoint"),
+            (accel_dotted, "a.b.c", "bucket"),
+            (
+                express_path,
+                "logs--usw2-az1--x-s3",
+                "virtual_hosted_style_request",
+            ),
+        ];
+        for (endpoint, bucket, key) in cases {
+            let e = endpoint.resolve(bucket).expect_err(key);
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+            assert!(e.to_string().contains(key), "{e}");
+        }
+    }
+
+    #[test]
+    fn wrong_region_hint_reads_header_then_body() {
+        use http::{HeaderMap, StatusCode};
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-amz-bucket-region",
+            http::HeaderValue::from_static("eu-west-1"),
+        );
+        let body = crate::xml::parse_error(
+            b"<Error><Code>AuthorizationHeaderMalformed</Code><Region>ap-south-1</Region></Error>",
+        );
+        let hint = |status: u16, headers: &HeaderMap| {
+            wrong_region_hint(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                headers,
+                body.as_ref(),
+            )
+        };
+        assert!(hint(301, &headers).is_some_and(|h| h.contains("eu-west-1")));
+        assert!(hint(400, &HeaderMap::new()).is_some_and(|h| h.contains("ap-south-1")));
+        assert_eq!(
+            wrong_region_hint(StatusCode::NOT_FOUND, &headers, None),
+            None
+        );
+        assert_eq!(
+            wrong_region_hint(StatusCode::MOVED_PERMANENTLY, &HeaderMap::new(), None),
+            None
+        );
     }
 
     #[test]

@@ -35,6 +35,8 @@
 //!   rustls with ring and the webpki roots; HTTP/1.1 with pooling.
 //! - `reqwest` (off): `transport::ReqwestClient`, for users who already
 //!   depend on reqwest.
+//! - `http2` (off): HTTP/2 for both clients (`http2_only`, or ALPN with
+//!   `http1_only = false`); off because h2 adds 8 crates.
 //!
 //! # Logging and secrets
 //!
@@ -43,6 +45,7 @@
 //! presigned signatures print as placeholders, and URLs in errors lose their
 //! query string.
 
+pub mod config;
 pub mod date;
 pub mod endpoint;
 pub mod error;
@@ -64,3 +67,5 @@ pub use store::{
     GetOptions, GetRange, GetResult, ListOptions, ListResult, ListStream, ObjectMeta, PutResult,
     S3Store, S3StoreBuilder,
 };
+#[cfg(feature = "_io")]
+pub use store::{MultipartWriter, Progress, ProgressCallback, Transfer, TransferConfig};

@@ -2,19 +2,90 @@
 //! `AWS_SESSION_TOKEN`.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{CredentialProvider, Credentials, unavailable};
+use super::{CredentialProvider, Credentials, Lookup, Source, unavailable};
 use crate::error::Result;
 use crate::transport::BoxFuture;
 
 type EnvLookup = dyn Fn(&str) -> Option<String> + Send + Sync;
 
+/// The environment as the credential sources see it: variables through an
+/// injectable lookup, and an optional home directory override.
+#[derive(Clone)]
+pub(crate) struct Env {
+    lookup: Arc<EnvLookup>,
+    home: Option<PathBuf>,
+}
+
+impl Env {
+    /// The process environment and the real home directory.
+    pub(crate) fn process() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Variables read through `lookup`.
+    pub(crate) fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        Env {
+            lookup: Arc::new(lookup),
+            home: None,
+        }
+    }
+
+    /// Uses `home` as the home directory instead of `HOME`/`USERPROFILE`.
+    pub(crate) fn with_home(mut self, home: impl Into<PathBuf>) -> Self {
+        self.home = Some(home.into());
+        self
+    }
+
+    /// The value of `name`; unset and empty are both `None`.
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).filter(|v| !v.is_empty())
+    }
+
+    /// The home directory: the override, else `HOME`, else `USERPROFILE`,
+    /// else `HOMEDRIVE` + `HOMEPATH`.
+    pub(crate) fn home(&self) -> Option<PathBuf> {
+        if let Some(home) = &self.home {
+            return Some(home.clone());
+        }
+        if let Some(home) = self.get("HOME").or_else(|| self.get("USERPROFILE")) {
+            return Some(PathBuf::from(home));
+        }
+        match (self.get("HOMEDRIVE"), self.get("HOMEPATH")) {
+            (Some(drive), Some(path)) => Some(PathBuf::from(format!("{drive}{path}"))),
+            _ => None,
+        }
+    }
+
+    /// `path` with a leading `~/` replaced by the home directory.
+    pub(crate) fn expand_home(&self, path: &str) -> PathBuf {
+        match (
+            path.strip_prefix("~/").or_else(|| path.strip_prefix("~\\")),
+            self.home(),
+        ) {
+            (Some(rest), Some(home)) => home.join(rest),
+            _ => PathBuf::from(path),
+        }
+    }
+}
+
+impl fmt::Debug for Env {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Env")
+            .field("home", &self.home)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Reads credentials from the environment each time it is asked, so a
 /// rotated variable is picked up.
 #[derive(Clone)]
 pub struct EnvironmentProvider {
-    lookup: Arc<EnvLookup>,
+    env: Env,
 }
 
 impl EnvironmentProvider {
@@ -27,8 +98,12 @@ impl EnvironmentProvider {
     /// environment.
     pub fn with_lookup(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         EnvironmentProvider {
-            lookup: Arc::new(lookup),
+            env: Env::from_lookup(lookup),
         }
+    }
+
+    pub(crate) fn from_env(env: Env) -> Self {
+        EnvironmentProvider { env }
     }
 
     /// The credentials the environment holds now.
@@ -37,7 +112,7 @@ impl EnvironmentProvider {
     /// [`ErrorKind::Credentials`](crate::ErrorKind::Credentials) when the key
     /// id or the secret is missing or empty.
     pub fn load(&self) -> Result<Credentials> {
-        let get = |name: &str| (self.lookup)(name).filter(|v| !v.is_empty());
+        let get = |name: &str| self.env.get(name);
         let key = get("AWS_ACCESS_KEY_ID");
         let secret = get("AWS_SECRET_ACCESS_KEY");
         match (key, secret) {
@@ -80,6 +155,20 @@ impl CredentialProvider for EnvironmentProvider {
     fn credentials(&self) -> BoxFuture<'_, Result<Arc<Credentials>>> {
         let loaded = self.load().map(Arc::new);
         Box::pin(async move { loaded })
+    }
+}
+
+impl Source for EnvironmentProvider {
+    fn lookup(&self) -> BoxFuture<'_, Result<Lookup>> {
+        let env = &self.env;
+        let outcome = if env.get("AWS_ACCESS_KEY_ID").is_none()
+            && env.get("AWS_SECRET_ACCESS_KEY").is_none()
+        {
+            Ok(Lookup::NotConfigured("AWS_ACCESS_KEY_ID is not set".into()))
+        } else {
+            self.load().map(Lookup::Found)
+        };
+        Box::pin(async move { outcome })
     }
 }
 

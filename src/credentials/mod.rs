@@ -1,14 +1,44 @@
 //! AWS credentials and where they come from.
 //!
 //! A [`CredentialProvider`] hands out [`Credentials`] (key id, secret key,
-//! optional session token and expiry). [`StaticProvider`] serves fixed
-//! credentials; [`EnvironmentProvider`] reads `AWS_ACCESS_KEY_ID`,
-//! `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN` each time it is asked.
+//! optional session token and expiry). Most users want [`DefaultChain`]:
+//! explicit credentials, then the environment, the profile files (with
+//! `credential_process`, SSO and assumed roles), web identity, the
+//! container endpoint and finally IMDS, cached and refreshed early.
+//!
+//! | source | type | configured by |
+//! | --- | --- | --- |
+//! | fixed keys | [`StaticProvider`] | code |
+//! | a closure (sync or async) | [`FnProvider`] | code |
+//! | environment | [`EnvironmentProvider`] | `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` |
+//! | profile files | [`ProfileProvider`] | `~/.aws/credentials`, `~/.aws/config`, `AWS_PROFILE` |
+//! | external command | [`ProcessProvider`] | `credential_process` |
+//! | assumed role | [`AssumeRoleProvider`] | `role_arn` + `source_profile` / `credential_source` |
+//! | web identity | [`WebIdentityProvider`] | `AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN` |
+//! | ECS / EKS | [`ContainerProvider`] | `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `_FULL_URI` |
+//! | EC2 | [`ImdsProvider`] | instance profile (IMDSv2) |
+//!
+//! [`CachingProvider`] wraps any provider: lock-free-in-practice hot path,
+//! early refresh, single flight, backoff while old credentials still work.
+//! Every environment lookup can be replaced (`with_lookup`) and the home
+//! directory moved, so tests never touch the process environment.
 //!
 //! No secret is ever printed: `Debug` of every type here shows the key id
-//! only, and placeholders for the secret key and session token.
+//! only, and placeholders for the secret key and session token; errors name
+//! files, variables, URLs and profiles, never values.
 
+mod cache;
+mod chain;
+mod closure;
+mod ecs;
 mod env;
+mod imds;
+mod json;
+mod process;
+mod profile;
+mod sso;
+mod sts;
+mod web_identity;
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,9 +47,18 @@ use time::OffsetDateTime;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::sign::SecretKey;
-use crate::transport::BoxFuture;
+use crate::transport::{BoxFuture, HttpClient, HttpRequest};
 
+pub use cache::{CachingProvider, DEFAULT_REFRESH_BEFORE};
+pub use chain::{DefaultChain, DefaultChainBuilder};
+pub use closure::FnProvider;
+pub use ecs::ContainerProvider;
 pub use env::EnvironmentProvider;
+pub use imds::{IMDS_ENDPOINT_IPV4, IMDS_ENDPOINT_IPV6, ImdsProvider};
+pub use process::ProcessProvider;
+pub use profile::ProfileProvider;
+pub use sts::AssumeRoleProvider;
+pub use web_identity::WebIdentityProvider;
 
 /// One set of AWS credentials.
 #[derive(Clone)]
@@ -152,6 +191,33 @@ pub trait CredentialProvider: Send + Sync + fmt::Debug + 'static {
     /// # Errors
     /// [`ErrorKind::Credentials`] when no credentials can be had.
     fn credentials(&self) -> BoxFuture<'_, Result<Arc<Credentials>>>;
+
+    /// Forgets cached credentials, so that the next
+    /// [`credentials`](Self::credentials) call fetches fresh ones. The store
+    /// calls it when S3 answers `ExpiredToken`, `InvalidToken` or
+    /// `TokenRefreshRequired`, then retries once. The default does nothing,
+    /// which is right for providers that do not cache.
+    fn invalidate(&self) {}
+}
+
+impl<T: CredentialProvider + ?Sized> CredentialProvider for Arc<T> {
+    fn credentials(&self) -> BoxFuture<'_, Result<Arc<Credentials>>> {
+        (**self).credentials()
+    }
+
+    fn invalidate(&self) {
+        (**self).invalidate();
+    }
+}
+
+impl<T: CredentialProvider + ?Sized> CredentialProvider for Box<T> {
+    fn credentials(&self) -> BoxFuture<'_, Result<Arc<Credentials>>> {
+        (**self).credentials()
+    }
+
+    fn invalidate(&self) {
+        (**self).invalidate();
+    }
 }
 
 /// Always the same credentials.
@@ -173,6 +239,82 @@ impl CredentialProvider for StaticProvider {
     fn credentials(&self) -> BoxFuture<'_, Result<Arc<Credentials>>> {
         let c = Arc::clone(&self.credentials);
         Box::pin(async move { Ok(c) })
+    }
+}
+
+/// What one source of the default chain found.
+pub(crate) enum Lookup {
+    /// The source is configured and produced credentials.
+    Found(Credentials),
+    /// The source is not configured here; the chain moves on. The text says
+    /// what was missing, for the error when no source is configured.
+    NotConfigured(String),
+}
+
+/// A source of the default chain: like [`CredentialProvider`], but able to
+/// say "not configured" apart from a real failure.
+pub(crate) trait Source: Send + Sync + fmt::Debug {
+    /// Looks for credentials; `Err` only when the source is configured and
+    /// failed.
+    fn lookup(&self) -> BoxFuture<'_, Result<Lookup>>;
+}
+
+/// [`Source::lookup`] as a provider answer: "not configured" is an error.
+pub(crate) async fn lookup_required(source: &dyn Source, name: &str) -> Result<Arc<Credentials>> {
+    match source.lookup().await? {
+        Lookup::Found(c) => Ok(Arc::new(c)),
+        Lookup::NotConfigured(why) => Err(unavailable(name, format!("not configured: {why}"))),
+    }
+}
+
+/// A client for the credential endpoints: plain `http` allowed (IMDS and the
+/// container endpoints are http-only), with `timeout` for connect, headers
+/// and body gaps.
+pub(crate) fn http_client(timeout: std::time::Duration) -> Result<Arc<dyn HttpClient>> {
+    let options = crate::transport::ClientOptions {
+        allow_http: true,
+        connect_timeout: timeout,
+        timeout: Some(timeout),
+        read_timeout: Some(timeout),
+        pool_max_idle_per_host: 1,
+        ..crate::transport::ClientOptions::default()
+    };
+    #[cfg(feature = "hyper-rustls")]
+    {
+        Ok(Arc::new(crate::transport::HyperClient::new(&options)?))
+    }
+    #[cfg(all(not(feature = "hyper-rustls"), feature = "reqwest"))]
+    {
+        Ok(Arc::new(crate::transport::ReqwestClient::new(&options)?))
+    }
+    #[cfg(not(any(feature = "hyper-rustls", feature = "reqwest")))]
+    {
+        Err(Error::new(
+            ErrorKind::InvalidConfig,
+            "no HTTP client: enable feature hyper-rustls or reqwest",
+        ))
+    }
+}
+
+/// Sends `request` and reads the whole answer (credential answers are
+/// small); the status and body are returned whatever the status.
+pub(crate) async fn fetch(
+    client: &dyn HttpClient,
+    request: HttpRequest,
+) -> Result<(http::StatusCode, bytes::Bytes)> {
+    let response = client.send(request).await?;
+    let status = response.status;
+    let body = response.body.collect().await?;
+    Ok((status, body))
+}
+
+/// The first 200 characters of a (non-secret) server answer, for messages.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    match text.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text.to_string(),
     }
 }
 

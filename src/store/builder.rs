@@ -1,17 +1,31 @@
-//! [`S3StoreBuilder`]: typed setters, validated by `build()`.
+//! [`S3StoreBuilder`]: typed setters, `with_config`, `from_env`, `from_url`;
+//! validated by `build()` (in `builder/build.rs`).
+//!
+//! Every value remembers where it came from, and a value only replaces one
+//! from the same or a weaker source: explicit setters and `with_config`
+//! beat the URL, which beats the environment, which beats the defaults,
+//! whatever order the calls come in.
 
+mod build;
+mod value;
+
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
-use super::S3Store;
-use super::request::StoreInner;
-use crate::credentials::{CredentialProvider, Credentials, EnvironmentProvider, StaticProvider};
-use crate::endpoint::{AddressingStyle, Endpoint};
-use crate::error::{Error, Result};
-use crate::retry::RetryConfig;
+use crate::config::{
+    ChecksumAlgorithm, ConditionalPut, CopyIfNotExists, S3ConfigKey, ServerSideEncryption,
+};
+use crate::credentials::CredentialProvider;
+use crate::error::Error;
+use crate::retry::{Clock, RetryConfig};
 use crate::transport::{ClientOptions, HttpClient};
 
-/// Builds an [`S3Store`]; `build()` checks every value and names the bad one.
+use value::{Source, Value};
+
+/// Builds an [`S3Store`](super::S3Store); `build()` checks every value and
+/// names the bad one.
 ///
 /// ```
 /// let store = s3lite::S3Store::builder()
@@ -21,288 +35,410 @@ use crate::transport::{ClientOptions, HttpClient};
 ///     .secret_access_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
 ///     .build()?;
 /// assert_eq!(store.bucket(), "photos");
+///
+/// // The same from strings, as obstore's config dictionaries spell them:
+/// use s3lite::config::S3ConfigKey;
+/// let store = s3lite::S3StoreBuilder::from_url("s3://photos/2026/")
+///     .with_config("aws_region".parse::<S3ConfigKey>()?, "eu-west-1")
+///     .with_config(S3ConfigKey::SkipSignature, "true")
+///     .build()?;
+/// assert_eq!(store.prefix(), Some("2026"));
 /// # Ok::<(), s3lite::Error>(())
 /// ```
 #[derive(Default)]
 pub struct S3StoreBuilder {
-    bucket: Option<String>,
-    region: Option<String>,
-    endpoint: Option<String>,
-    style: Option<AddressingStyle>,
-    access_key_id: Option<String>,
-    secret_access_key: Option<String>,
-    session_token: Option<String>,
+    values: BTreeMap<S3ConfigKey, (Value, Source)>,
+    prefix: Option<(String, Source)>,
+    /// The first bad value given; `build()` returns it.
+    error: Option<Error>,
     credentials: Option<Arc<dyn CredentialProvider>>,
-    skip_signature: bool,
-    unsigned_payload: bool,
     client: Option<Arc<dyn HttpClient>>,
-    client_options: ClientOptions,
-    retry: RetryConfig,
+    client_options: Option<ClientOptions>,
+    retry: Option<RetryConfig>,
+    root_certificates: Vec<Vec<u8>>,
+    default_headers: http::HeaderMap,
+    content_types: Vec<(String, String)>,
+    /// Time source of the request loop (tests inject a virtual clock).
+    pub(crate) clock: Option<Arc<dyn Clock>>,
 }
 
 impl S3StoreBuilder {
-    /// A builder with every value at its default.
+    /// A builder with every value at its default; nothing is read from the
+    /// environment.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The bucket (required).
-    pub fn bucket(mut self, bucket: impl Into<String>) -> Self {
-        self.bucket = Some(bucket.into());
+    /// A builder holding every `AWS_*` variable (and `HTTPS_PROXY`,
+    /// `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`) of the process environment
+    /// that names a key; see [`S3ConfigKey::env_names`]. Later setters win.
+    pub fn from_env() -> Self {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// As [`from_env`](Self::from_env), reading variables through `get`, so
+    /// tests need not touch the process environment. Empty values count as
+    /// unset; a bad value is reported by `build()`, naming the variable.
+    ///
+    /// ```
+    /// let store = s3lite::S3StoreBuilder::from_env_with(|name| match name {
+    ///     "AWS_BUCKET" => Some("photos".into()),
+    ///     "AWS_REGION" => Some("eu-west-1".into()),
+    ///     "AWS_SKIP_SIGNATURE" => Some("yes".into()),
+    ///     _ => None,
+    /// })
+    /// .build()?;
+    /// assert_eq!(store.region(), "eu-west-1");
+    /// # Ok::<(), s3lite::Error>(())
+    /// ```
+    pub fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Self {
+        let mut builder = Self::new();
+        for (key, var, raw) in crate::config::read_env(get) {
+            builder.set_raw(key, &raw, Source::Env, Some(&var));
+        }
+        builder
+    }
+
+    /// A builder from a storage URL (`s3://bucket/prefix`,
+    /// `https://bucket.s3.region.amazonaws.com/prefix`, R2, ...; see
+    /// [`parse_url`](crate::endpoint::parse_url)). Explicit setters win over
+    /// what the URL says.
+    pub fn from_url(url: &str) -> Self {
+        Self::new().with_url(url)
+    }
+
+    /// Applies a storage URL: bucket, region, endpoint, dual-stack / FIPS /
+    /// acceleration switches and prefix, at lower precedence than explicit
+    /// setters and higher than the environment. A malformed URL is reported
+    /// by `build()`.
+    pub fn with_url(mut self, url: &str) -> Self {
+        match crate::endpoint::parse_url(url) {
+            Ok(parsed) => {
+                let s = Source::Url;
+                if let Some(b) = parsed.bucket {
+                    self.put(S3ConfigKey::Bucket, Value::Text(b), s);
+                }
+                if let Some(r) = parsed.region {
+                    self.put(S3ConfigKey::Region, Value::Text(r), s);
+                }
+                if let Some(e) = parsed.endpoint {
+                    self.put(S3ConfigKey::Endpoint, Value::Text(e), s);
+                }
+                for (key, on) in [
+                    (S3ConfigKey::DualStack, parsed.dual_stack),
+                    (S3ConfigKey::Fips, parsed.fips),
+                    (S3ConfigKey::Accelerate, parsed.accelerate),
+                ] {
+                    if on {
+                        self.put(key, Value::Bool(true), s);
+                    }
+                }
+                if let Some(p) = parsed.prefix {
+                    self.set_prefix(p, s);
+                }
+            }
+            Err(e) => self.fail(e),
+        }
         self
     }
 
-    /// The AWS region; default `us-east-1`.
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+    /// Sets `key` from its string form, as obstore's config does
+    /// (`"true"`, `"30s"`, ...). A bad value is reported by `build()`,
+    /// naming the key and showing the value (`***` for secrets).
+    pub fn with_config(mut self, key: S3ConfigKey, value: impl Into<String>) -> Self {
+        self.set_raw(key, &value.into(), Source::Explicit, None);
         self
     }
 
-    /// A custom endpoint such as `http://127.0.0.1:9000` (MinIO, Ceph,
-    /// LocalStack, R2). Requests then default to path style.
-    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
+    /// The value of `key` as a string, if set (secrets included: handle with
+    /// care).
+    pub fn get_config_value(&self, key: S3ConfigKey) -> Option<String> {
+        self.values.get(&key).map(|(v, _)| v.to_string())
+    }
+
+    /// The prefix inside the bucket applied to every key: `put("a")` writes
+    /// `<prefix>/a`, and listings show keys without it. Leading and
+    /// trailing `/` are ignored; empty means none.
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.set_prefix(prefix.into(), Source::Explicit);
         self
     }
 
-    /// `true` forces virtual-hosted-style requests, `false` path style.
-    pub fn virtual_hosted_style_request(mut self, virtual_hosted: bool) -> Self {
-        self.style = Some(if virtual_hosted {
-            AddressingStyle::VirtualHosted
-        } else {
-            AddressingStyle::Path
-        });
-        self
-    }
-
-    /// Allows `http://` endpoints (off by default).
-    pub fn allow_http(mut self, allow: bool) -> Self {
-        self.client_options.allow_http = allow;
-        self
-    }
-
-    /// The access key id of static credentials.
-    pub fn access_key_id(mut self, key: impl Into<String>) -> Self {
-        self.access_key_id = Some(key.into());
-        self
-    }
-
-    /// The secret access key of static credentials.
-    pub fn secret_access_key(mut self, secret: impl Into<String>) -> Self {
-        self.secret_access_key = Some(secret.into());
-        self
-    }
-
-    /// The session token of static temporary credentials.
-    pub fn session_token(mut self, token: impl Into<String>) -> Self {
-        self.session_token = Some(token.into());
-        self
-    }
-
-    /// A credential provider, used instead of static keys.
+    /// A credential provider, used instead of static keys and the default
+    /// sources.
     pub fn credentials(mut self, provider: impl CredentialProvider) -> Self {
         self.credentials = Some(Arc::new(provider));
         self
     }
 
-    /// Sends requests unsigned, for public buckets; no credentials are looked up.
-    pub fn skip_signature(mut self, skip: bool) -> Self {
-        self.skip_signature = skip;
-        self
-    }
-
-    /// Signs bodies as `UNSIGNED-PAYLOAD` instead of hashing them.
-    pub fn unsigned_payload(mut self, unsigned: bool) -> Self {
-        self.unsigned_payload = unsigned;
-        self
-    }
-
-    /// Options of the default HTTP client (timeouts, pool, certificates).
-    pub fn client_options(mut self, options: ClientOptions) -> Self {
-        self.client_options = options;
-        self
-    }
-
-    /// A custom HTTP client, used instead of the default one.
+    /// A custom HTTP client, used instead of the default one. Explicitly
+    /// set client options (other than `allow_http`) are then an error.
     pub fn http_client(mut self, client: impl HttpClient) -> Self {
         self.client = Some(Arc::new(client));
         self
     }
 
-    /// Retry limits and backoff.
-    pub fn retry(mut self, retry: RetryConfig) -> Self {
-        self.retry = retry;
+    /// All options of the default HTTP client at once. Replaces every
+    /// client option set before (from any source); later setters refine it.
+    pub fn client_options(mut self, options: ClientOptions) -> Self {
+        self.values
+            .retain(|k, _| k.group() != crate::config::KeyGroup::Client);
+        self.client_options = Some(options);
         self
     }
 
-    /// Checks the configuration and builds the store.
-    ///
-    /// # Errors
-    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) naming the
-    /// key and value that is wrong: a missing bucket, a malformed endpoint,
-    /// `http://` without `allow_http`, only one of key id and secret.
-    pub fn build(self) -> Result<S3Store> {
-        let bucket = self
-            .bucket
-            .ok_or_else(|| Error::invalid_config("bucket", "", "is required"))?;
-        let region = self.region.unwrap_or_else(|| "us-east-1".to_string());
-        let endpoint = Endpoint {
-            url: self.endpoint,
-            region: region.clone(),
-            style: self.style,
-            allow_http: self.client_options.allow_http,
+    /// Retry limits and backoff at once. Replaces every retry option set
+    /// before (from any source); later setters refine it.
+    pub fn retry(mut self, retry: RetryConfig) -> Self {
+        self.values
+            .retain(|k, _| k.group() != crate::config::KeyGroup::Retry);
+        self.retry = Some(retry);
+        self
+    }
+
+    /// The clock the request loop signs with, measures
+    /// [`RetryConfig::retry_timeout`] with and sleeps on between retries;
+    /// default [`SystemClock`](crate::retry::SystemClock). Tests pass a
+    /// virtual clock to run backoff without waiting.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// Trusts the certificates of a PEM document (one or more
+    /// `CERTIFICATE` sections) next to the Mozilla roots.
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// A header sent with every request that does not carry it. Not
+    /// signed: use it for `x-*` headers of proxies and gateways, never
+    /// `x-amz-*`. A bad name or value is reported by `build()`.
+    pub fn default_header(mut self, name: &str, value: &str) -> Self {
+        match (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            (Ok(n), Ok(v)) => {
+                self.default_headers.append(n, v);
+            }
+            _ => self.fail(Error::invalid_config(
+                "default_headers",
+                &format!("{name}: {value}"),
+                "is not a valid HTTP header",
+            )),
         }
-        .resolve(&bucket)?;
-        let credentials: Option<Arc<dyn CredentialProvider>> = if self.skip_signature {
-            None
-        } else {
-            Some(
-                match (self.credentials, self.access_key_id, self.secret_access_key) {
-                    (Some(provider), None, None) => provider,
-                    (Some(_), _, _) => {
-                        return Err(Error::invalid_config(
-                            "access_key_id",
-                            "***",
-                            "set either static keys or a credential provider, not both",
-                        ));
-                    }
-                    (None, Some(key), Some(secret)) => {
-                        let mut c = Credentials::new(key, secret);
-                        if let Some(token) = self.session_token {
-                            c = c.with_session_token(token);
-                        }
-                        c.validate()?;
-                        Arc::new(StaticProvider::new(c))
-                    }
-                    (None, Some(key), None) => {
-                        return Err(Error::invalid_config(
-                            "secret_access_key",
-                            "",
-                            format!("is required when access_key_id ({key}) is set"),
-                        ));
-                    }
-                    (None, None, Some(_)) => {
-                        return Err(Error::invalid_config(
-                            "access_key_id",
-                            "",
-                            "is required when secret_access_key is set",
-                        ));
-                    }
-                    (None, None, None) => Arc::new(EnvironmentProvider::new()),
-                },
-            )
-        };
-        let client: Arc<dyn HttpClient> = match self.client {
-            Some(c) => c,
-            None => default_client(&self.client_options)?,
-        };
-        Ok(S3Store {
-            inner: Arc::new(StoreInner {
-                bucket,
-                endpoint,
-                region,
-                credentials,
-                client,
-                retry: self.retry,
-                unsigned_payload: self.unsigned_payload,
+        self
+    }
+
+    /// The `Content-Type` of uploads whose key ends in `.<suffix>`; wins
+    /// over the built-in table ([`content_type_for`](crate::config::content_type_for)).
+    pub fn content_type_for_suffix(mut self, suffix: &str, content_type: &str) -> Self {
+        if http::HeaderValue::from_str(content_type).is_err() {
+            self.fail(Error::invalid_config(
+                "content_type",
+                content_type,
+                "is not a valid header value",
+            ));
+        }
+        self.content_types.push((
+            suffix.trim_start_matches('.').to_ascii_lowercase(),
+            content_type.to_string(),
+        ));
+        self
+    }
+
+    fn put(&mut self, key: S3ConfigKey, value: Value, source: Source) {
+        match self.values.get(&key) {
+            Some((_, old)) if *old > source => {}
+            _ => {
+                self.values.insert(key, (value, source));
+            }
+        }
+    }
+
+    fn set_raw(&mut self, key: S3ConfigKey, raw: &str, source: Source, var: Option<&str>) {
+        match value::parse(key, raw) {
+            Ok(v) => self.put(key, v, source),
+            Err(e) => self.fail(match var {
+                Some(var) => e.context(format!("from {var}")),
+                None => e,
             }),
-        })
+        }
+    }
+
+    fn set_prefix(&mut self, prefix: String, source: Source) {
+        match &self.prefix {
+            Some((_, old)) if *old > source => {}
+            _ => self.prefix = Some((prefix, source)),
+        }
+    }
+
+    fn fail(&mut self, e: Error) {
+        self.error.get_or_insert(e);
     }
 }
 
-#[cfg(feature = "hyper-rustls")]
-fn default_client(options: &ClientOptions) -> Result<Arc<dyn HttpClient>> {
-    Ok(Arc::new(crate::transport::HyperClient::new(options)?))
+/// One typed setter per key: `fn name(self, value) -> Self`.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident($ty:ty) => $key:ident, $wrap:expr;)*) => {
+        impl S3StoreBuilder {
+            $(
+                $(#[$doc])*
+                pub fn $name(mut self, value: $ty) -> Self {
+                    #[allow(clippy::redundant_closure_call, reason = "the macro's value conversion")]
+                    let v = ($wrap)(value);
+                    self.put(S3ConfigKey::$key, v, Source::Explicit);
+                    self
+                }
+            )*
+        }
+    };
 }
 
-#[cfg(all(not(feature = "hyper-rustls"), feature = "reqwest"))]
-fn default_client(options: &ClientOptions) -> Result<Arc<dyn HttpClient>> {
-    Ok(Arc::new(crate::transport::ReqwestClient::new(options)?))
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
 }
 
-#[cfg(not(any(feature = "hyper-rustls", feature = "reqwest")))]
-fn default_client(_: &ClientOptions) -> Result<Arc<dyn HttpClient>> {
-    Err(Error::invalid_config(
-        "http_client",
-        "",
-        "no HTTP client: enable the hyper-rustls or reqwest feature, or pass one with http_client()",
-    ))
+setters! {
+    /// The bucket (required).
+    bucket(impl Into<String>) => Bucket, text;
+    /// The region requests are signed for; default `default_region`, else `us-east-1`.
+    region(impl Into<String>) => Region, text;
+    /// The region used when `region` is not set.
+    default_region(impl Into<String>) => DefaultRegion, text;
+    /// A custom endpoint such as `http://127.0.0.1:9000` (MinIO, Ceph,
+    /// LocalStack, R2). Requests then default to path style.
+    endpoint(impl Into<String>) => Endpoint, text;
+    /// A custom endpoint for S3 only; wins over `endpoint` from the same source.
+    endpoint_url_s3(impl Into<String>) => EndpointUrlS3, text;
+    /// `true` forces virtual-hosted-style requests, `false` path style.
+    virtual_hosted_style_request(bool) => VirtualHostedStyleRequest, Value::Bool;
+    /// The access key id of static credentials.
+    access_key_id(impl Into<String>) => AccessKeyId, text;
+    /// The secret access key of static credentials.
+    secret_access_key(impl Into<String>) => SecretAccessKey, text;
+    /// The session token of static temporary credentials.
+    session_token(impl Into<String>) => SessionToken, text;
+    /// Sends requests unsigned, for public buckets; no credentials are looked up.
+    skip_signature(bool) => SkipSignature, Value::Bool;
+    /// Signs bodies as `UNSIGNED-PAYLOAD` instead of hashing them.
+    unsigned_payload(bool) => UnsignedPayload, Value::Bool;
+    /// AWS dual-stack (IPv4 + IPv6) endpoints.
+    dual_stack(bool) => DualStack, Value::Bool;
+    /// AWS FIPS endpoints.
+    fips(bool) => Fips, Value::Bool;
+    /// S3 Transfer Acceleration endpoints.
+    transfer_acceleration(bool) => Accelerate, Value::Bool;
+    /// Checksum of uploads (not implemented yet: `build()` says so).
+    checksum_algorithm(ChecksumAlgorithm) => ChecksumAlgorithm, Value::Checksum;
+    /// How conditional puts work (only `ETag` is implemented).
+    conditional_put(ConditionalPut) => ConditionalPut, Value::ConditionalPut;
+    /// How "copy if not exists" works (not implemented yet).
+    copy_if_not_exists(CopyIfNotExists) => CopyIfNotExists, Value::CopyIfNotExists;
+    /// Never send object tags (s3lite sends none yet).
+    disable_tagging(bool) => DisableTagging, Value::Bool;
+    /// Delete one object per request (s3lite has no bulk delete yet).
+    disable_bulk_delete(bool) => DisableBulkDelete, Value::Bool;
+    /// Requester-pays buckets (not implemented yet).
+    request_payer(bool) => RequestPayer, Value::Bool;
+    /// S3 Express One Zone sessions (not implemented yet).
+    s3_express(bool) => S3Express, Value::Bool;
+    /// IMDSv1 fallback of instance credentials.
+    imdsv1_fallback(bool) => ImdsV1Fallback, Value::Bool;
+    /// The EC2 instance metadata endpoint.
+    metadata_endpoint(impl Into<String>) => MetadataEndpoint, text;
+    /// ECS task credentials path.
+    container_credentials_relative_uri(impl Into<String>) => ContainerCredentialsRelativeUri, text;
+    /// Container credentials URL.
+    container_credentials_full_uri(impl Into<String>) => ContainerCredentialsFullUri, text;
+    /// File holding the container credentials authorization token.
+    container_authorization_token_file(impl Into<String>) => ContainerAuthorizationTokenFile, text;
+    /// OIDC token file for AssumeRoleWithWebIdentity.
+    web_identity_token_file(impl Into<String>) => WebIdentityTokenFile, text;
+    /// The role to assume with a web identity token.
+    role_arn(impl Into<String>) => RoleArn, text;
+    /// The session name of the assumed role.
+    role_session_name(impl Into<String>) => RoleSessionName, text;
+    /// A custom STS endpoint.
+    endpoint_url_sts(impl Into<String>) => EndpointUrlSts, text;
+    /// Server-side encryption of uploads (not implemented yet).
+    server_side_encryption(ServerSideEncryption) => ServerSideEncryption, Value::Encryption;
+    /// The KMS key of `aws:kms` encryption.
+    sse_kms_key_id(impl Into<String>) => SseKmsKeyId, text;
+    /// S3 Bucket Keys for KMS encryption.
+    sse_bucket_key_enabled(bool) => SseBucketKeyEnabled, Value::Bool;
+    /// The base64 256-bit SSE-C key.
+    sse_customer_key_base64(impl Into<String>) => SseCustomerKeyBase64, text;
+    /// Allows `http://` endpoints (off by default).
+    allow_http(bool) => AllowHttp, Value::Bool;
+    /// Accepts any server certificate. **Dangerous**; local tests only.
+    allow_invalid_certificates(bool) => AllowInvalidCertificates, Value::Bool;
+    /// Longest TCP connect (default 5 s).
+    connect_timeout(Duration) => ConnectTimeout, Value::Duration;
+    /// Longest wait without progress until the response headers (default 30 s).
+    timeout(Duration) => Timeout, Value::Duration;
+    /// Longest gap between chunks of a response body (default 30 s).
+    read_timeout(Duration) => ReadTimeout, Value::Duration;
+    /// How long idle pooled connections are kept (default 90 s).
+    pool_idle_timeout(Duration) => PoolIdleTimeout, Value::Duration;
+    /// Most idle connections kept per host.
+    pool_max_idle_per_host(usize) => PoolMaxIdlePerHost, Value::Count;
+    /// HTTP/1.1 only (default `true`).
+    http1_only(bool) => Http1Only, Value::Bool;
+    /// HTTP/2 only (feature `http2`).
+    http2_only(bool) => Http2Only, Value::Bool;
+    /// HTTP/2 keep-alive PING interval (feature `http2`).
+    http2_keep_alive_interval(Duration) => Http2KeepAliveInterval, Value::Duration;
+    /// HTTP/2 keep-alive PING answer timeout (feature `http2`).
+    http2_keep_alive_timeout(Duration) => Http2KeepAliveTimeout, Value::Duration;
+    /// PING idle HTTP/2 connections too (feature `http2`).
+    http2_keep_alive_while_idle(bool) => Http2KeepAliveWhileIdle, Value::Bool;
+    /// Largest HTTP/2 frame accepted (feature `http2`).
+    http2_max_frame_size(usize) => Http2MaxFrameSize, Value::Count;
+    /// Shuffle DNS answers (not implemented yet for `true`).
+    randomize_addresses(bool) => RandomizeAddresses, Value::Bool;
+    /// The proxy of every request: `http://[user:pass@]host:port` or `https://...`.
+    proxy_url(impl Into<String>) => ProxyUrl, text;
+    /// The proxy of `https://` requests (wins over `proxy_url`).
+    https_proxy(impl Into<String>) => HttpsProxy, text;
+    /// The proxy of `http://` requests (wins over `proxy_url`).
+    http_proxy(impl Into<String>) => HttpProxy, text;
+    /// A PEM CA (text or file path) trusted for TLS to an `https://` proxy.
+    proxy_ca_certificate(impl Into<String>) => ProxyCaCertificate, text;
+    /// Comma-separated hosts, domains and CIDR ranges reached without the proxy.
+    proxy_excludes(impl Into<String>) => ProxyExcludes, text;
+    /// The `User-Agent` header.
+    user_agent(impl Into<String>) => UserAgent, text;
+    /// `Content-Type` of uploads whose suffix is not in the table.
+    default_content_type(impl Into<String>) => DefaultContentType, text;
+    /// Retries after the first attempt (default 10).
+    max_retries(usize) => MaxRetries, Value::Count;
+    /// No retry starts after this long (default 3 min).
+    retry_timeout(Duration) => RetryTimeout, Value::Duration;
+    /// The first backoff (default 100 ms).
+    init_backoff(Duration) => InitBackoff, Value::Duration;
+    /// The longest backoff (default 15 s).
+    max_backoff(Duration) => MaxBackoff, Value::Duration;
+    /// Growth of the backoff per retry (default 2).
+    backoff_base(f64) => BackoffBase, Value::Float;
 }
 
 impl fmt::Debug for S3StoreBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let values: Vec<String> = self
+            .values
+            .iter()
+            .map(|(k, (v, s))| format!("{k}={:?} ({s:?})", k.display_value(&v.to_string())))
+            .collect();
         f.debug_struct("S3StoreBuilder")
-            .field("bucket", &self.bucket)
-            .field("region", &self.region)
-            .field("endpoint", &self.endpoint)
-            .field("style", &self.style)
-            .field("access_key_id", &self.access_key_id)
-            .field(
-                "secret_access_key",
-                &self.secret_access_key.as_ref().map(|_| "***"),
-            )
-            .field("session_token", &self.session_token.as_ref().map(|_| "***"))
+            .field("values", &values)
+            .field("prefix", &self.prefix)
             .field("credentials", &self.credentials)
-            .field("skip_signature", &self.skip_signature)
-            .field("unsigned_payload", &self.unsigned_payload)
+            .field("client", &self.client)
             .field("client_options", &self.client_options)
             .field("retry", &self.retry)
-            .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ErrorKind;
-
-    #[test]
-    fn missing_bucket_is_invalid_config() {
-        let e = S3StoreBuilder::new().build().expect_err("no bucket");
-        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
-        assert!(e.to_string().contains("bucket"), "{e}");
-    }
-
-    #[test]
-    fn key_without_secret_is_invalid_config() {
-        let e = S3StoreBuilder::new()
-            .bucket("b1")
-            .access_key_id("AKID")
-            .build()
-            .expect_err("no secret");
-        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
-        assert!(e.to_string().contains("secret_access_key"), "{e}");
-    }
-
-    #[test]
-    fn http_endpoint_needs_allow_http() {
-        let e = S3StoreBuilder::new()
-            .bucket("b1")
-            .endpoint("http://127.0.0.1:9000")
-            .skip_signature(true)
-            .build()
-            .expect_err("http refused");
-        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
-        assert!(e.to_string().contains("allow_http"), "{e}");
-    }
-
-    #[test]
-    fn builder_debug_hides_secrets() {
-        let b = S3StoreBuilder::new()
-            .bucket("b1")
-            .access_key_id("AKID")
-            .secret_access_key("TOPSECRETVALUE")
-            .session_token("TOKENVALUE");
-        let shown = format!("{b:?}");
-        assert!(
-            !shown.contains("TOPSECRETVALUE") && !shown.contains("TOKENVALUE"),
-            "{shown}"
-        );
-        let store = b.build().unwrap_or_else(|e| panic!("{e}"));
-        let shown = format!("{store:?}");
-        assert!(
-            !shown.contains("TOPSECRETVALUE") && !shown.contains("TOKENVALUE"),
-            "{shown}"
-        );
+            .finish_non_exhaustive()
     }
 }

@@ -26,6 +26,10 @@ pub struct ListStream {
 struct Query {
     inner: Arc<StoreInner>,
     options: ListOptions,
+    /// The store's key prefix (`a/b/` or empty): added to the request's
+    /// prefix and start-after, removed from the keys and common prefixes
+    /// of each page.
+    key_prefix: String,
 }
 
 enum State {
@@ -37,11 +41,24 @@ enum State {
 
 impl ListStream {
     pub(crate) fn new(inner: Arc<StoreInner>, options: ListOptions) -> Self {
-        let query = Query { inner, options };
+        let query = Query {
+            inner,
+            options,
+            key_prefix: String::new(),
+        };
         ListStream {
             state: State::Idle(Box::new(query), None),
             buffered: VecDeque::new(),
         }
+    }
+
+    /// Applies the store's key prefix (see the `store` module docs); call
+    /// before the first page is read.
+    pub(crate) fn with_prefix(mut self, key_prefix: &str) -> Self {
+        if let State::Idle(query, _) = &mut self.state {
+            query.key_prefix = key_prefix.to_string();
+        }
+        self
     }
 
     /// The next object, or `None` at the end.
@@ -140,14 +157,20 @@ async fn fetch_page(query: &Query, token: Option<&str>) -> Result<ListObjectsV2P
     // or `+`. Keys arrive as XML text, which carries any Unicode key.
     let mut req = S3Request::new("ListObjectsV2", Method::GET, None).query("list-type", "2");
     let options = &query.options;
-    if let Some(p) = &options.prefix {
+    let full = |k: &str| super::settings::full_key(&query.key_prefix, k).into_owned();
+    let prefix = match &options.prefix {
+        Some(p) => Some(full(p)),
+        None if !query.key_prefix.is_empty() => Some(query.key_prefix.clone()),
+        None => None,
+    };
+    if let Some(p) = &prefix {
         req = req.query("prefix", p);
     }
     if let Some(d) = &options.delimiter {
         req = req.query("delimiter", d);
     }
     if let Some(s) = &options.start_after {
-        req = req.query("start-after", s);
+        req = req.query("start-after", &full(s));
     }
     if let Some(n) = options.page_size {
         req = req.query("max-keys", &n.to_string());
@@ -158,7 +181,19 @@ async fn fetch_page(query: &Query, token: Option<&str>) -> Result<ListObjectsV2P
     let target = query.inner.target(None);
     let resp = query.inner.send(req).await?;
     let body = resp.body.collect().await?;
-    xml::parse_list_objects_v2(&body).map_err(|e| e.context(format!("ListObjectsV2 {target}")))
+    let mut page = xml::parse_list_objects_v2(&body)
+        .map_err(|e| e.context(format!("ListObjectsV2 {target}")))?;
+    if !query.key_prefix.is_empty() {
+        let strip = |k: &mut String| {
+            let stripped = super::settings::strip_prefix(&query.key_prefix, k);
+            if stripped.len() != k.len() {
+                *k = stripped.to_string();
+            }
+        };
+        page.contents.iter_mut().for_each(|e| strip(&mut e.key));
+        page.common_prefixes.iter_mut().for_each(strip);
+    }
+    Ok(page)
 }
 
 /// A listing entry as [`ObjectMeta`].

@@ -2,10 +2,28 @@
 //!
 //! Every method takes `&self`; the store is cheap to clone (`Arc` inside)
 //! and `Send + Sync`, so one store serves a whole service.
+//!
+//! # Key prefix (for every operation)
+//!
+//! A store may have a prefix (`S3StoreBuilder::prefix`, or the path of a
+//! `from_url` URL): the store key `a.txt` is the S3 key `<prefix>/a.txt`.
+//! Every operation must map the keys it sends with
+//! `S3Store::full_key(key) -> Cow<str>` (object keys, copy sources, list
+//! prefixes and start-after, multipart keys, bulk-delete keys) and map keys
+//! it returns with `S3Store::strip_prefix(key) -> &str` (listed keys and
+//! common prefixes; `ListStream::with_prefix` does this for listings).
+//! Messages name the full key. Both live in `settings.rs`; without a
+//! prefix they return the key unchanged.
 
 mod builder;
 mod list;
+mod multipart;
+mod progress;
+mod region;
 pub(crate) mod request;
+mod resume;
+mod settings;
+mod transfer;
 mod types;
 
 use std::fmt;
@@ -19,9 +37,12 @@ use http::{HeaderMap, Method, StatusCode};
 
 pub use builder::S3StoreBuilder;
 pub use list::ListStream;
+pub use multipart::MultipartWriter;
+pub use progress::{Progress, ProgressCallback};
+pub use transfer::{Transfer, TransferConfig};
 pub use types::{GetOptions, GetRange, GetResult, ListOptions, ListResult, ObjectMeta, PutResult};
 
-use request::{S3Request, StoreInner, error_in_ok_body};
+use request::{S3Request, StoreInner};
 use types::parse_content_range;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -34,6 +55,7 @@ const MAX_KEY_LEN: usize = 1024;
 #[derive(Clone)]
 pub struct S3Store {
     inner: Arc<StoreInner>,
+    settings: Arc<settings::StoreSettings>,
 }
 
 impl fmt::Debug for S3Store {
@@ -42,6 +64,7 @@ impl fmt::Debug for S3Store {
             .field("bucket", &self.inner.bucket)
             .field("region", &self.inner.region)
             .field("endpoint", &self.inner.endpoint)
+            .field("prefix", &self.prefix())
             .finish_non_exhaustive()
     }
 }
@@ -76,8 +99,12 @@ impl S3Store {
     /// # Ok(()) }
     /// ```
     pub async fn put(&self, key: &str, data: Bytes) -> Result<PutResult> {
-        check_key(key)?;
-        let req = S3Request::new("PutObject", Method::PUT, Some(key)).body(data);
+        let full = self.full_key(key);
+        check_key(&full)?;
+        let mut req = S3Request::new("PutObject", Method::PUT, Some(&full)).body(data);
+        if let Some(content_type) = self.content_type_for(key) {
+            req = req.header(CONTENT_TYPE, content_type)?;
+        }
         let resp = self.inner.send(req).await?;
         Ok(put_result(&resp.headers))
     }
@@ -92,8 +119,9 @@ impl S3Store {
         data: Bytes,
         content_type: &str,
     ) -> Result<PutResult> {
-        check_key(key)?;
-        let req = S3Request::new("PutObject", Method::PUT, Some(key))
+        let full = self.full_key(key);
+        check_key(&full)?;
+        let req = S3Request::new("PutObject", Method::PUT, Some(&full))
             .header(CONTENT_TYPE, content_type)?
             .body(data);
         let resp = self.inner.send(req).await?;
@@ -132,9 +160,10 @@ impl S3Store {
     /// As [`S3Store::get`]; [`ErrorKind::NotModified`] and
     /// [`ErrorKind::PreconditionFailed`] when a condition fails.
     pub async fn get_opts(&self, key: &str, options: GetOptions) -> Result<GetResult> {
-        check_key(key)?;
+        let full = self.full_key(key);
+        check_key(&full)?;
         let req = conditional_request(
-            S3Request::new("GetObject", Method::GET, Some(key)),
+            S3Request::new("GetObject", Method::GET, Some(&full)).streaming(),
             &options,
         )?;
         let resp = self.inner.send(req).await?;
@@ -171,11 +200,21 @@ impl S3Store {
             (0..len, len)
         };
         let meta = ObjectMeta::from_headers(key, &resp.headers, size);
-        Ok(GetResult {
-            meta,
-            range,
-            body: resp.body,
-        })
+        let known_end = if options.range.is_some() || content_length.is_some() {
+            Some(range.end)
+        } else {
+            None
+        };
+        let body = resume::Download {
+            inner: Arc::clone(&self.inner),
+            key: full.to_string(),
+            etag: meta.etag.clone(),
+            version_id: options.version_id.clone(),
+            start: range.start,
+            end: known_end,
+        }
+        .wrap(resp.body);
+        Ok(GetResult { meta, range, body })
     }
 
     /// The metadata of the object `key` without its body.
@@ -193,9 +232,10 @@ impl S3Store {
     /// # Errors
     /// As [`S3Store::head`], plus `NotModified` / `PreconditionFailed`.
     pub async fn head_opts(&self, key: &str, options: GetOptions) -> Result<ObjectMeta> {
-        check_key(key)?;
+        let full = self.full_key(key);
+        check_key(&full)?;
         let req = conditional_request(
-            S3Request::new("HeadObject", Method::HEAD, Some(key)),
+            S3Request::new("HeadObject", Method::HEAD, Some(&full)),
             &options,
         )?;
         let resp = self.inner.send(req).await?;
@@ -211,9 +251,10 @@ impl S3Store {
     /// What S3 answers, such as `PermissionDenied` or `NotFound` for a
     /// missing bucket.
     pub async fn delete(&self, key: &str) -> Result<()> {
-        check_key(key)?;
+        let full = self.full_key(key);
+        check_key(&full)?;
         self.inner
-            .send(S3Request::new("DeleteObject", Method::DELETE, Some(key)))
+            .send(S3Request::new("DeleteObject", Method::DELETE, Some(&full)))
             .await?;
         Ok(())
     }
@@ -243,7 +284,7 @@ impl S3Store {
     /// With a delimiter, the stream yields only the objects; use
     /// [`S3Store::list_with_delimiter_opts`] for the common prefixes too.
     pub fn list_opts(&self, options: ListOptions) -> ListStream {
-        ListStream::new(Arc::clone(&self.inner), options)
+        ListStream::new(Arc::clone(&self.inner), options).with_prefix(self.raw_prefix())
     }
 
     /// Lists one level under `prefix`: the objects, and the common prefixes
@@ -266,7 +307,8 @@ impl S3Store {
     /// What S3 answers to ListObjectsV2.
     pub async fn list_with_delimiter_opts(&self, mut options: ListOptions) -> Result<ListResult> {
         options.delimiter.get_or_insert_with(|| "/".to_string());
-        let mut pages = ListStream::new(Arc::clone(&self.inner), options);
+        let mut pages =
+            ListStream::new(Arc::clone(&self.inner), options).with_prefix(self.raw_prefix());
         let mut result = ListResult::default();
         while let Some(page) = pages.next_page().await {
             let page = page?;
@@ -286,6 +328,8 @@ impl S3Store {
     /// `NotFound` when `from` does not exist; an error S3 reports in the
     /// body of a 200 answer is an error too.
     pub async fn copy(&self, from: &str, to: &str) -> Result<PutResult> {
+        let (from_full, to_full) = (self.full_key(from), self.full_key(to));
+        let (from, to) = (&*from_full, &*to_full);
         check_key(from)?;
         check_key(to)?;
         let source = format!(
@@ -294,14 +338,12 @@ impl S3Store {
             sign::encode_key_path(from)
         );
         let req = S3Request::new("CopyObject", Method::PUT, Some(to))
-            .header(http::HeaderName::from_static("x-amz-copy-source"), &source)?;
+            .header(http::HeaderName::from_static("x-amz-copy-source"), &source)?
+            .with_error_in_ok_body();
         let resp = self.inner.send(req).await?;
         let headers = resp.headers.clone();
         let body = resp.body.collect().await?;
         let target = self.inner.target(Some(to));
-        if let Some(e) = error_in_ok_body("CopyObject", &target, &body) {
-            return Err(e);
-        }
         let parsed = xml::parse_copy_object_result(&body)
             .map_err(|e| e.context(format!("CopyObject {target}")))?;
         Ok(PutResult {

@@ -19,28 +19,30 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use super::body::{BodyAborted, SendBody};
+use super::proxy::{ProxyConnector, ProxyRules};
 use super::{
     BoxFuture, ClientOptions, HttpClient, HttpRequest, HttpResponse, Progress, ResponseBody,
-    add_default_headers, causes, check_url, request_timeout, with_progress_timeout,
+    add_configured_headers, add_default_headers, causes, check_url, request_timeout,
+    with_progress_timeout,
 };
 use crate::{Error, ErrorKind};
 
-/// The default [`HttpClient`]: hyper 1.x, HTTP/1.1, rustls with the ring
-/// provider, the Mozilla roots from `webpki-roots` plus
-/// [`ClientOptions::root_certificates_pem`], and a connection pool.
+/// The default [`HttpClient`]: hyper 1.x, HTTP/1.1 (HTTP/2 with the
+/// `http2` feature), rustls with the ring provider, the Mozilla roots from
+/// `webpki-roots` plus [`ClientOptions::root_certificates_pem`], a
+/// connection pool, and proxies ([`ClientOptions::proxy_url`]).
 ///
 /// Cloning is cheap and clones share the pool. Requests must run on a tokio
-/// runtime (with the time driver enabled). Proxies are not supported; wrap a
-/// configured `reqwest::Client` in `ReqwestClient`
-/// (feature `reqwest`) if you need one.
+/// runtime (with the time driver enabled).
 #[derive(Clone)]
 pub struct HyperClient {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    client: Client<HttpsConnector<HttpConnector>, HyperBody>,
+    client: Client<HttpsConnector<ProxyConnector>, HyperBody>,
     options: ClientOptions,
+    proxies: Option<Arc<ProxyRules>>,
 }
 
 impl HyperClient {
@@ -49,29 +51,67 @@ impl HyperClient {
     /// # Errors
     ///
     /// [`ErrorKind::InvalidConfig`] when an entry of
-    /// [`ClientOptions::root_certificates_pem`] holds no certificate or an
-    /// unusable one.
+    /// [`ClientOptions::root_certificates_pem`] (or the proxy CA) holds no
+    /// certificate or an unusable one, when a proxy URL is malformed, or
+    /// when both `http1_only` and `http2_only` are set;
+    /// [`ErrorKind::NotImplemented`] for `http2_only` without the `http2`
+    /// feature.
     pub fn new(options: &ClientOptions) -> crate::Result<Self> {
-        let tls = tls_config(options)?;
+        super::check_http_versions(options)?;
+        let tls = tls_config(options, None)?;
         let mut http = HttpConnector::new();
         // The https connector below checks the scheme; `send` checks allow_http.
         http.enforce_http(false);
         http.set_connect_timeout(Some(options.connect_timeout));
         http.set_nodelay(true);
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
+        let proxies = ProxyRules::from_options(options)?.map(Arc::new);
+        let proxy_tls = tls_config(options, options.proxy_ca_certificate_pem.as_deref())?;
+        let to_proxy = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(proxy_tls)
             .https_or_http()
             .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
+            .wrap_connector(http.clone());
+        let connector = ProxyConnector {
+            direct: http,
+            to_proxy,
+            rules: proxies.clone(),
+        };
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http();
+        #[cfg(feature = "http2")]
+        let https = if options.http2_only {
+            https.enable_http2().wrap_connector(connector)
+        } else if !options.http1_only {
+            https.enable_all_versions().wrap_connector(connector)
+        } else {
+            https.enable_http1().wrap_connector(connector)
+        };
+        #[cfg(not(feature = "http2"))]
+        let https = https.enable_http1().wrap_connector(connector);
+        let mut builder = Client::builder(TokioExecutor::new());
+        builder
             .pool_idle_timeout(options.pool_idle_timeout)
             .pool_max_idle_per_host(options.pool_max_idle_per_host)
-            .pool_timer(TokioTimer::new())
-            .build(https);
+            .pool_timer(TokioTimer::new());
+        #[cfg(feature = "http2")]
+        {
+            builder
+                .http2_only(options.http2_only)
+                .timer(TokioTimer::new())
+                .http2_keep_alive_interval(options.http2_keep_alive_interval)
+                .http2_keep_alive_while_idle(options.http2_keep_alive_while_idle)
+                .http2_max_frame_size(options.http2_max_frame_size);
+            if let Some(timeout) = options.http2_keep_alive_timeout {
+                builder.http2_keep_alive_timeout(timeout);
+            }
+        }
+        let client = builder.build(https);
         Ok(HyperClient {
             inner: Arc::new(Inner {
                 client,
                 options: options.clone(),
+                proxies,
             }),
         })
     }
@@ -92,6 +132,19 @@ impl HyperClient {
             ..
         } = request;
         add_default_headers(&method, &mut headers, &body, options.user_agent.as_deref());
+        add_configured_headers(&mut headers, &options.default_headers);
+        // Forwarded (absolute-form) requests carry the proxy's credentials;
+        // tunnels send them with CONNECT instead.
+        if uri.scheme_str() == Some("http")
+            && let Some(auth) = self
+                .inner
+                .proxies
+                .as_ref()
+                .and_then(|p| p.proxy_for(&uri))
+                .and_then(|p| p.auth.clone())
+        {
+            headers.insert(http::header::PROXY_AUTHORIZATION, auth);
+        }
         let content_length = headers
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
@@ -211,28 +264,37 @@ impl hyper::body::Body for HyperBody {
     }
 }
 
-/// rustls configuration: ring, webpki roots plus the extra PEM roots, or no
-/// verification at all when `allow_invalid_certificates`.
-fn tls_config(options: &ClientOptions) -> crate::Result<rustls::ClientConfig> {
+/// rustls configuration: ring, webpki roots plus the extra PEM roots (and
+/// `proxy_ca`, for the connection to a proxy), or no verification at all
+/// when `allow_invalid_certificates`.
+fn tls_config(
+    options: &ClientOptions,
+    proxy_ca: Option<&[u8]>,
+) -> crate::Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for (i, pem) in options.root_certificates_pem.iter().enumerate() {
-        let entry = format!("entry {i}");
+    let pems = options
+        .root_certificates_pem
+        .iter()
+        .map(Vec::as_slice)
+        .enumerate()
+        .map(|(i, pem)| (format!("root_certificates_pem entry {i}"), pem))
+        .chain(proxy_ca.map(|pem| ("proxy_ca_certificate".to_string(), pem)));
+    for (entry, pem) in pems {
+        let key = entry.split(' ').next().unwrap_or_default().to_string();
         let mut found = false;
         for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| {
-                Error::invalid_config("root_certificates_pem", &entry, "invalid PEM").with_source(e)
-            })?;
+            let cert = cert
+                .map_err(|e| Error::invalid_config(&key, &entry, "invalid PEM").with_source(e))?;
             roots.add(cert).map_err(|e| {
-                Error::invalid_config("root_certificates_pem", &entry, "unusable certificate")
-                    .with_source(e)
+                Error::invalid_config(&key, &entry, "unusable certificate").with_source(e)
             })?;
             found = true;
         }
         if !found {
             return Err(Error::invalid_config(
-                "root_certificates_pem",
+                &key,
                 &entry,
                 "no CERTIFICATE section",
             ));

@@ -33,6 +33,7 @@
 mod body;
 #[cfg(feature = "hyper-rustls")]
 mod hyper;
+mod proxy;
 #[cfg(feature = "reqwest")]
 mod reqwest;
 
@@ -145,8 +146,10 @@ impl<T: HttpClient + ?Sized> HttpClient for Box<T> {
 /// let mut options = ClientOptions::default();
 /// options.timeout = Some(Duration::from_secs(60));
 /// ```
+///
+/// `Debug` shows proxy URLs without their user information.
 #[non_exhaustive]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClientOptions {
     /// Longest wait for a TCP connection to be established. Default 5 s.
     pub connect_timeout: Duration,
@@ -189,6 +192,41 @@ pub struct ClientOptions {
     /// The `User-Agent` header sent when the request has none. Default
     /// `s3lite/<version>`.
     pub user_agent: Option<String>,
+    /// Headers added to every request that does not already carry them.
+    /// They are added after signing, so they are not signed: do not put
+    /// `x-amz-*` headers here (S3 rejects unsigned ones).
+    pub default_headers: http::HeaderMap,
+    /// Speak HTTP/1.1 only. Default `true`. With the `http2` feature,
+    /// `false` lets TLS (ALPN) pick HTTP/2 or HTTP/1.1.
+    pub http1_only: bool,
+    /// Speak HTTP/2 only (prior knowledge on `http://`). Needs the `http2`
+    /// feature. Default `false`.
+    pub http2_only: bool,
+    /// Interval of HTTP/2 keep-alive PINGs; `None` sends none. Feature `http2`.
+    pub http2_keep_alive_interval: Option<Duration>,
+    /// How long to wait for a keep-alive PING answer. Feature `http2`.
+    pub http2_keep_alive_timeout: Option<Duration>,
+    /// Send keep-alive PINGs on idle HTTP/2 connections too. Feature `http2`.
+    pub http2_keep_alive_while_idle: bool,
+    /// The largest HTTP/2 frame s3lite accepts. Feature `http2`.
+    pub http2_max_frame_size: Option<u32>,
+    /// The proxy of every request (obstore's `proxy_url`; env `ALL_PROXY`):
+    /// `http://[user:pass@]host[:port]` or `https://...`.
+    ///
+    /// `https://` requests go through an HTTP `CONNECT` tunnel; `http://`
+    /// requests are forwarded in absolute form (`GET http://host/path`).
+    pub proxy_url: Option<String>,
+    /// The proxy of `https://` requests; wins over `proxy_url` (env `HTTPS_PROXY`).
+    pub https_proxy: Option<String>,
+    /// The proxy of `http://` requests; wins over `proxy_url` (env `HTTP_PROXY`).
+    pub http_proxy: Option<String>,
+    /// Hosts reached without the proxy (env `NO_PROXY`): each entry a
+    /// comma-separated list of host names (matching their subdomains too),
+    /// `.domain` suffixes, IP addresses, CIDR ranges (`10.0.0.0/8`) or `*`.
+    pub proxy_excludes: Vec<String>,
+    /// A PEM CA certificate trusted for TLS to an `https://` proxy, next to
+    /// the Mozilla roots and [`root_certificates_pem`](Self::root_certificates_pem).
+    pub proxy_ca_certificate_pem: Option<Vec<u8>>,
 }
 
 impl Default for ClientOptions {
@@ -203,7 +241,46 @@ impl Default for ClientOptions {
             allow_invalid_certificates: false,
             root_certificates_pem: Vec::new(),
             user_agent: Some(DEFAULT_USER_AGENT.to_owned()),
+            default_headers: http::HeaderMap::new(),
+            http1_only: true,
+            http2_only: false,
+            http2_keep_alive_interval: None,
+            http2_keep_alive_timeout: None,
+            http2_keep_alive_while_idle: false,
+            http2_max_frame_size: None,
+            proxy_url: None,
+            https_proxy: None,
+            http_proxy: None,
+            proxy_excludes: Vec::new(),
+            proxy_ca_certificate_pem: None,
         }
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let proxy = |p: &Option<String>| p.as_deref().map(|u| redact_url(u).into_owned());
+        f.debug_struct("ClientOptions")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("pool_max_idle_per_host", &self.pool_max_idle_per_host)
+            .field("allow_http", &self.allow_http)
+            .field(
+                "allow_invalid_certificates",
+                &self.allow_invalid_certificates,
+            )
+            .field("root_certificates_pem", &self.root_certificates_pem.len())
+            .field("user_agent", &self.user_agent)
+            .field("default_headers", &HeaderNames(&self.default_headers))
+            .field("http1_only", &self.http1_only)
+            .field("http2_only", &self.http2_only)
+            .field("proxy_url", &proxy(&self.proxy_url))
+            .field("https_proxy", &proxy(&self.https_proxy))
+            .field("http_proxy", &proxy(&self.http_proxy))
+            .field("proxy_excludes", &self.proxy_excludes)
+            .finish_non_exhaustive()
     }
 }
 
@@ -285,6 +362,37 @@ pub(crate) fn add_default_headers(
             http::HeaderValue::from_static("0"),
         );
     }
+}
+
+/// Adds each of `defaults` the request does not already carry.
+pub(crate) fn add_configured_headers(headers: &mut http::HeaderMap, defaults: &http::HeaderMap) {
+    for name in defaults.keys() {
+        if !headers.contains_key(name) {
+            for value in defaults.get_all(name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// Checks the HTTP version options: `InvalidConfig` when both `http1_only`
+/// and `http2_only` are set, `NotImplemented` for `http2_only` without the
+/// `http2` feature.
+pub(crate) fn check_http_versions(options: &ClientOptions) -> crate::Result<()> {
+    if options.http1_only && options.http2_only {
+        return Err(Error::invalid_config(
+            "http2_only",
+            "true",
+            "cannot be combined with http1_only = true",
+        ));
+    }
+    if options.http2_only && !cfg!(feature = "http2") {
+        return Err(Error::new(
+            ErrorKind::NotImplemented,
+            "http2_only = \"true\": HTTP/2 needs s3lite's `http2` feature",
+        ));
+    }
+    Ok(())
 }
 
 /// State shared between a request body being sent and the request future:

@@ -3,9 +3,11 @@
 use std::fmt;
 
 use super::body::SendBody;
+use super::proxy::ProxyRules;
 use super::{
     BoxFuture, ClientOptions, HttpClient, HttpRequest, HttpResponse, Progress, RequestBody,
-    ResponseBody, add_default_headers, causes, check_url, request_timeout, with_progress_timeout,
+    ResponseBody, add_configured_headers, add_default_headers, causes, check_url, request_timeout,
+    with_progress_timeout,
 };
 use crate::{Error, ErrorKind};
 
@@ -13,7 +15,8 @@ use crate::{Error, ErrorKind};
 /// applications that already use reqwest and want to share its pool.
 ///
 /// [`ReqwestClient::new`] builds a reqwest client from [`ClientOptions`]:
-/// rustls with the webpki roots, HTTP/1.1, no redirects, no proxy. A
+/// rustls with the webpki roots, HTTP/1.1 (HTTP/2 with the `http2` feature),
+/// no redirects, and the proxies of the options (reqwest's own proxy code). A
 /// client of your own (`From<reqwest::Client>`) keeps its settings; turn its
 /// redirects off (`redirect::Policy::none()`), since S3 answers some
 /// requests with a redirect the store must see. The request `timeout`,
@@ -34,9 +37,9 @@ impl ReqwestClient {
     /// [`ClientOptions::root_certificates_pem`] holds no usable certificate,
     /// or reqwest cannot build its TLS configuration.
     pub fn new(options: &ClientOptions) -> crate::Result<Self> {
+        super::check_http_versions(options)?;
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
-            .http1_only()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
@@ -44,8 +47,55 @@ impl ReqwestClient {
             .pool_max_idle_per_host(options.pool_max_idle_per_host)
             .tcp_nodelay(true)
             .danger_accept_invalid_certs(options.allow_invalid_certificates);
-        for (i, pem) in options.root_certificates_pem.iter().enumerate() {
-            let entry = format!("entry {i}");
+        if options.http1_only {
+            builder = builder.http1_only();
+        }
+        #[cfg(feature = "http2")]
+        if options.http2_only {
+            builder = builder.http2_prior_knowledge();
+        }
+        #[cfg(feature = "http2")]
+        {
+            builder = builder
+                .http2_keep_alive_interval(options.http2_keep_alive_interval)
+                .http2_keep_alive_while_idle(options.http2_keep_alive_while_idle)
+                .http2_max_frame_size(options.http2_max_frame_size);
+            if let Some(timeout) = options.http2_keep_alive_timeout {
+                builder = builder.http2_keep_alive_timeout(timeout);
+            }
+        }
+        if let Some(rules) = ProxyRules::from_options(options)? {
+            let no_proxy = reqwest::NoProxy::from_string(&options.proxy_excludes.join(","));
+            for (i, target) in [&rules.https, &rules.http, &rules.all]
+                .into_iter()
+                .enumerate()
+            {
+                if let Some(target) = target {
+                    let proxy = match i {
+                        0 => reqwest::Proxy::https(&target.raw),
+                        1 => reqwest::Proxy::http(&target.raw),
+                        _ => reqwest::Proxy::all(&target.raw),
+                    };
+                    let proxy = proxy.map_err(|e| {
+                        Error::invalid_config("proxy_url", &target.shown, "invalid proxy URL")
+                            .with_source(e.without_url())
+                    })?;
+                    builder = builder.proxy(proxy.no_proxy(no_proxy.clone()));
+                }
+            }
+        }
+        let pems = options
+            .root_certificates_pem
+            .iter()
+            .enumerate()
+            .map(|(i, pem)| (format!("entry {i}"), pem))
+            .chain(
+                options
+                    .proxy_ca_certificate_pem
+                    .iter()
+                    .map(|pem| ("proxy_ca_certificate".to_string(), pem)),
+            );
+        for (entry, pem) in pems {
             let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
                 Error::invalid_config("root_certificates_pem", &entry, "invalid PEM").with_source(e)
             })?;
@@ -97,6 +147,7 @@ impl ReqwestClient {
             ..
         } = request;
         add_default_headers(&method, &mut headers, &body, options.user_agent.as_deref());
+        add_configured_headers(&mut headers, &options.default_headers);
         let progress = Progress::new();
         let body = match body {
             RequestBody::Empty => None,

@@ -1,0 +1,506 @@
+//! `S3StoreBuilder::build`: resolve every value, check them together, and
+//! refuse what s3lite cannot do yet with `NotImplemented`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::S3StoreBuilder;
+use super::value::{self, Source, Value};
+use crate::config::{ConditionalPut, KeyGroup, S3ConfigKey as K, ServerSideEncryption};
+use crate::credentials::{CredentialProvider, Credentials, EnvironmentProvider, StaticProvider};
+use crate::endpoint::{AddressingStyle, Endpoint};
+use crate::error::{Error, Result};
+use crate::retry::RetryConfig;
+use crate::store::S3Store;
+use crate::store::request::{RetryState, StoreInner};
+use crate::store::settings::StoreSettings;
+use crate::transport::{ClientOptions, HttpClient};
+
+impl S3StoreBuilder {
+    /// Checks the configuration and builds the store.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) naming the
+    /// key and the value that is wrong (secrets as `***`): an unknown or
+    /// malformed value, a missing bucket, a malformed endpoint or URL,
+    /// `http://` without `allow_http`, only one of key id and secret,
+    /// inconsistent encryption settings.
+    /// [`ErrorKind::NotImplemented`](crate::ErrorKind::NotImplemented)
+    /// naming the key when a value asks for behaviour s3lite does not have
+    /// yet (checksums, SSE, requester pays, S3 Express sessions, conditional
+    /// put through DynamoDB, copy-if-not-exists, the credential sources
+    /// configured by `role_arn`, `web_identity_token_file`, container and
+    /// instance-metadata keys).
+    pub fn build(mut self) -> Result<S3Store> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        for (key, (value, _)) in &self.values {
+            value::check(*key, &value.to_string(), value)?;
+        }
+        let bucket = self
+            .text(K::Bucket)
+            .ok_or_else(|| Error::invalid_config("bucket", "", "is required"))?
+            .to_string();
+        let region = self
+            .text(K::Region)
+            .or_else(|| self.text(K::DefaultRegion))
+            .unwrap_or("us-east-1")
+            .to_string();
+        let endpoint_url = match (
+            self.values.get(&K::Endpoint),
+            self.values.get(&K::EndpointUrlS3),
+        ) {
+            (Some((Value::Text(e), se)), Some((Value::Text(s3), ss))) => {
+                Some(if se > ss { e.clone() } else { s3.clone() })
+            }
+            (_, Some((Value::Text(s3), _))) => Some(s3.clone()),
+            (Some((Value::Text(e), _)), _) => Some(e.clone()),
+            _ => None,
+        };
+        let options = self.resolved_client_options()?;
+        let style = self.flag(K::VirtualHostedStyleRequest).map(|v| {
+            if v {
+                AddressingStyle::VirtualHosted
+            } else {
+                AddressingStyle::Path
+            }
+        });
+        let mut endpoint = Endpoint::aws(region.clone());
+        endpoint.url = endpoint_url;
+        endpoint.style = style;
+        endpoint.allow_http = options.allow_http;
+        endpoint.dual_stack = self.on(K::DualStack);
+        endpoint.fips = self.on(K::Fips);
+        endpoint.accelerate = self.on(K::Accelerate);
+        let endpoint = endpoint.resolve(&bucket)?;
+        self.check_encryption()?;
+        self.check_not_implemented(endpoint.is_express())?;
+        let skip_signature = self.on(K::SkipSignature);
+        let credentials = if skip_signature {
+            None
+        } else {
+            Some(self.credential_provider()?)
+        };
+        let retry = self.retry_config()?;
+        let client: Arc<dyn HttpClient> = match self.client.take() {
+            Some(c) => {
+                if let Some((key, _)) = self.values.iter().find(|(k, (_, s))| {
+                    k.group() == KeyGroup::Client && **k != K::AllowHttp && *s != Source::Env
+                }) {
+                    return Err(key.invalid(
+                        &self.get_config_value(*key).unwrap_or_default(),
+                        "has no effect with a custom http_client; configure that client instead",
+                    ));
+                }
+                c
+            }
+            None => default_client(&options)?,
+        };
+        let settings = StoreSettings::new(
+            self.prefix.take().map(|(p, _)| p),
+            self.text(K::DefaultContentType).map(str::to_string),
+            std::mem::take(&mut self.content_types),
+        );
+        Ok(S3Store {
+            inner: Arc::new(StoreInner {
+                bucket,
+                endpoint,
+                region,
+                credentials,
+                client,
+                retry_state: RetryState::new(&retry, self.clock.take()),
+                retry,
+                unsigned_payload: self.on(K::UnsignedPayload),
+            }),
+            settings: Arc::new(settings),
+        })
+    }
+
+    fn text(&self, key: K) -> Option<&str> {
+        match self.values.get(&key) {
+            Some((Value::Text(s), _)) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn flag(&self, key: K) -> Option<bool> {
+        match self.values.get(&key) {
+            Some((Value::Bool(b), _)) => Some(*b),
+            _ => None,
+        }
+    }
+
+    fn on(&self, key: K) -> bool {
+        self.flag(key) == Some(true)
+    }
+
+    fn duration(&self, key: K) -> Option<Duration> {
+        match self.values.get(&key) {
+            Some((Value::Duration(d), _)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    fn count(&self, key: K) -> Option<usize> {
+        match self.values.get(&key) {
+            Some((Value::Count(n), _)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The client options: the `client_options()` base, then each key.
+    fn resolved_client_options(&self) -> Result<ClientOptions> {
+        let mut o = self.client_options.clone().unwrap_or_default();
+        if let Some(v) = self.flag(K::AllowHttp) {
+            o.allow_http = v;
+        }
+        if let Some(v) = self.flag(K::AllowInvalidCertificates) {
+            o.allow_invalid_certificates = v;
+        }
+        if let Some(v) = self.text(K::RootCertificates) {
+            o.root_certificates_pem
+                .push(pem_text_or_file(K::RootCertificates, v)?);
+        }
+        o.root_certificates_pem
+            .extend(self.root_certificates.iter().cloned());
+        if let Some(v) = self.duration(K::ConnectTimeout) {
+            o.connect_timeout = v;
+        }
+        if let Some(v) = self.duration(K::Timeout) {
+            o.timeout = Some(v);
+        }
+        if let Some(v) = self.duration(K::ReadTimeout) {
+            o.read_timeout = Some(v);
+        }
+        if let Some(v) = self.duration(K::PoolIdleTimeout) {
+            o.pool_idle_timeout = v;
+        }
+        if let Some(v) = self.count(K::PoolMaxIdlePerHost) {
+            o.pool_max_idle_per_host = v;
+        }
+        if let Some(v) = self.flag(K::Http2Only) {
+            o.http2_only = v;
+            // Asking for HTTP/2 only turns the HTTP/1.1-only default off.
+            if v && self.flag(K::Http1Only).is_none() {
+                o.http1_only = false;
+            }
+        }
+        if let Some(v) = self.flag(K::Http1Only) {
+            o.http1_only = v;
+        }
+        if let Some(v) = self.duration(K::Http2KeepAliveInterval) {
+            o.http2_keep_alive_interval = Some(v);
+        }
+        if let Some(v) = self.duration(K::Http2KeepAliveTimeout) {
+            o.http2_keep_alive_timeout = Some(v);
+        }
+        if let Some(v) = self.flag(K::Http2KeepAliveWhileIdle) {
+            o.http2_keep_alive_while_idle = v;
+        }
+        if let Some(v) = self.count(K::Http2MaxFrameSize) {
+            o.http2_max_frame_size = u32::try_from(v).ok();
+        }
+        if self.on(K::RandomizeAddresses) {
+            return Err(K::RandomizeAddresses.not_implemented(
+                "true",
+                "s3lite connects to the addresses in the order DNS returns them",
+            ));
+        }
+        for (key, slot) in [
+            (K::ProxyUrl, &mut o.proxy_url),
+            (K::HttpsProxy, &mut o.https_proxy),
+            (K::HttpProxy, &mut o.http_proxy),
+        ] {
+            if let Some(v) = self.text(key) {
+                *slot = Some(v.to_string());
+            }
+        }
+        if let Some(v) = self.text(K::ProxyExcludes) {
+            o.proxy_excludes = vec![v.to_string()];
+        }
+        if let Some(v) = self.text(K::ProxyCaCertificate) {
+            o.proxy_ca_certificate_pem = Some(pem_text_or_file(K::ProxyCaCertificate, v)?);
+        }
+        if let Some(v) = self.text(K::UserAgent) {
+            o.user_agent = Some(v.to_string());
+        }
+        for (name, value) in &self.default_headers {
+            o.default_headers.append(name.clone(), value.clone());
+        }
+        Ok(o)
+    }
+
+    fn retry_config(&self) -> Result<RetryConfig> {
+        let mut r = self.retry.clone().unwrap_or_default();
+        if let Some(v) = self.count(K::MaxRetries) {
+            r.max_retries = v;
+        }
+        if let Some(v) = self.duration(K::RetryTimeout) {
+            r.retry_timeout = v;
+        }
+        if let Some(v) = self.duration(K::InitBackoff) {
+            r.init_backoff = v;
+        }
+        if let Some(v) = self.duration(K::MaxBackoff) {
+            r.max_backoff = v;
+        }
+        if let Some((Value::Float(v), _)) = self.values.get(&K::BackoffBase) {
+            r.base = *v;
+        }
+        if r.max_backoff < r.init_backoff {
+            return Err(K::MaxBackoff.invalid(
+                &format!("{}s", r.max_backoff.as_secs_f64()),
+                format!(
+                    "must not be shorter than init_backoff ({}s)",
+                    r.init_backoff.as_secs_f64()
+                ),
+            ));
+        }
+        if !r.base.is_finite() || r.base < 1.0 {
+            return Err(K::BackoffBase.invalid(&r.base.to_string(), "must be at least 1"));
+        }
+        Ok(r)
+    }
+
+    /// SSE keys that contradict each other are `InvalidConfig`.
+    fn check_encryption(&self) -> Result<()> {
+        let sse = match self.values.get(&K::ServerSideEncryption) {
+            Some((Value::Encryption(e), _)) => Some(*e),
+            _ => None,
+        };
+        let kms = matches!(
+            sse,
+            Some(ServerSideEncryption::Kms | ServerSideEncryption::DsseKms)
+        );
+        if let Some(id) = self.text(K::SseKmsKeyId)
+            && !kms
+        {
+            return Err(K::SseKmsKeyId
+                .invalid(id, "needs server_side_encryption = aws:kms or aws:kms:dsse"));
+        }
+        if self.flag(K::SseBucketKeyEnabled).is_some() && !kms {
+            return Err(K::SseBucketKeyEnabled.invalid(
+                &self
+                    .get_config_value(K::SseBucketKeyEnabled)
+                    .unwrap_or_default(),
+                "needs server_side_encryption = aws:kms or aws:kms:dsse",
+            ));
+        }
+        let customer_key = self.text(K::SseCustomerKeyBase64);
+        match (sse, customer_key) {
+            (Some(ServerSideEncryption::SseC), None) => Err(K::SseCustomerKeyBase64
+                .invalid("", "is required with server_side_encryption = sse-c")),
+            (Some(ServerSideEncryption::SseC), Some(_)) | (_, None) => Ok(()),
+            (_, Some(key)) => {
+                Err(K::SseCustomerKeyBase64.invalid(key, "needs server_side_encryption = sse-c"))
+            }
+        }
+    }
+
+    /// Keys whose behaviour s3lite lacks: `NotImplemented` when set to a
+    /// value that needs it.
+    fn check_not_implemented(&self, express_bucket: bool) -> Result<()> {
+        let ni = |key: K, why: &str| {
+            Err(key.not_implemented(&self.get_config_value(key).unwrap_or_default(), why))
+        };
+        if express_bucket || self.on(K::S3Express) {
+            return ni(
+                K::S3Express,
+                "S3 Express One Zone (directory buckets, CreateSession auth) is not implemented yet",
+            );
+        }
+        if self.values.contains_key(&K::ChecksumAlgorithm) {
+            return ni(
+                K::ChecksumAlgorithm,
+                "upload checksums are not implemented yet",
+            );
+        }
+        if let Some((Value::ConditionalPut(c), _)) = self.values.get(&K::ConditionalPut)
+            && *c != ConditionalPut::ETag
+        {
+            return ni(
+                K::ConditionalPut,
+                "only the default (etag) conditional put is implemented",
+            );
+        }
+        if self.values.contains_key(&K::CopyIfNotExists) {
+            return ni(
+                K::CopyIfNotExists,
+                "copy-if-not-exists is not implemented yet",
+            );
+        }
+        if self.on(K::RequestPayer) {
+            return ni(
+                K::RequestPayer,
+                "requester-pays requests are not implemented yet",
+            );
+        }
+        for key in [
+            K::ServerSideEncryption,
+            K::SseKmsKeyId,
+            K::SseBucketKeyEnabled,
+            K::SseCustomerKeyBase64,
+        ] {
+            if self.values.contains_key(&key) {
+                return ni(
+                    key,
+                    "server-side encryption settings are not implemented yet",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Where credentials come from: a provider, static keys, or the
+    /// default sources. The credential-source keys (role, web identity,
+    /// container, IMDS) are refused here until the credentials issue wires
+    /// them into `DefaultChain` -- this function is the one place to do so.
+    fn credential_provider(&mut self) -> Result<Arc<dyn CredentialProvider>> {
+        let explicit = |k: K| self.values.get(&k).is_some_and(|(_, s)| *s != Source::Env);
+        let key = self.text(K::AccessKeyId).map(str::to_string);
+        let secret = self.text(K::SecretAccessKey).map(str::to_string);
+        if let Some(provider) = self.credentials.take() {
+            if explicit(K::AccessKeyId) || explicit(K::SecretAccessKey) {
+                return Err(Error::invalid_config(
+                    "access_key_id",
+                    "***",
+                    "set either static keys or a credential provider, not both",
+                ));
+            }
+            return Ok(provider);
+        }
+        match (key, secret) {
+            (Some(key), Some(secret)) => {
+                let mut c = Credentials::new(key, secret);
+                if let Some(token) = self.text(K::SessionToken) {
+                    c = c.with_session_token(token);
+                }
+                c.validate()?;
+                Ok(Arc::new(StaticProvider::new(c)))
+            }
+            (Some(key), None) => Err(Error::invalid_config(
+                "secret_access_key",
+                "",
+                format!("is required when access_key_id ({key}) is set"),
+            )),
+            (None, Some(_)) => Err(Error::invalid_config(
+                "access_key_id",
+                "",
+                "is required when secret_access_key is set",
+            )),
+            (None, None) => {
+                let sources = [
+                    K::RoleArn,
+                    K::RoleSessionName,
+                    K::WebIdentityTokenFile,
+                    K::EndpointUrlSts,
+                    K::ContainerCredentialsRelativeUri,
+                    K::ContainerCredentialsFullUri,
+                    K::ContainerAuthorizationTokenFile,
+                    K::MetadataEndpoint,
+                ];
+                let set = sources
+                    .into_iter()
+                    .find(|k| self.values.contains_key(k))
+                    .or_else(|| self.on(K::ImdsV1Fallback).then_some(K::ImdsV1Fallback));
+                if let Some(key) = set {
+                    return Err(key.not_implemented(
+                        &self.get_config_value(key).unwrap_or_default(),
+                        "configuring this credential source through the store builder is not implemented yet; pass a provider with credentials()",
+                    ));
+                }
+                Ok(Arc::new(EnvironmentProvider::new()))
+            }
+        }
+    }
+}
+
+/// PEM text as given, or the contents of the file it names.
+fn pem_text_or_file(key: K, value: &str) -> Result<Vec<u8>> {
+    if value.contains("-----BEGIN") {
+        return Ok(value.as_bytes().to_vec());
+    }
+    std::fs::read(Path::new(value)).map_err(|e| {
+        key.invalid(
+            value,
+            format!("is neither PEM text nor a readable file ({e})"),
+        )
+    })
+}
+
+#[cfg(feature = "hyper-rustls")]
+fn default_client(options: &ClientOptions) -> Result<Arc<dyn HttpClient>> {
+    Ok(Arc::new(crate::transport::HyperClient::new(options)?))
+}
+
+#[cfg(all(not(feature = "hyper-rustls"), feature = "reqwest"))]
+fn default_client(options: &ClientOptions) -> Result<Arc<dyn HttpClient>> {
+    Ok(Arc::new(crate::transport::ReqwestClient::new(options)?))
+}
+
+#[cfg(not(any(feature = "hyper-rustls", feature = "reqwest")))]
+fn default_client(_: &ClientOptions) -> Result<Arc<dyn HttpClient>> {
+    Err(Error::invalid_config(
+        "http_client",
+        "",
+        "no HTTP client: enable the hyper-rustls or reqwest feature, or pass one with http_client()",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ErrorKind;
+    use crate::store::S3StoreBuilder;
+
+    #[test]
+    fn missing_bucket_is_invalid_config() {
+        let e = S3StoreBuilder::new().build().expect_err("no bucket");
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("bucket"), "{e}");
+    }
+
+    #[test]
+    fn key_without_secret_is_invalid_config() {
+        let e = S3StoreBuilder::new()
+            .bucket("b1")
+            .access_key_id("AKID")
+            .build()
+            .expect_err("no secret");
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("secret_access_key"), "{e}");
+    }
+
+    #[test]
+    fn http_endpoint_needs_allow_http() {
+        let e = S3StoreBuilder::new()
+            .bucket("b1")
+            .endpoint("http://127.0.0.1:9000")
+            .skip_signature(true)
+            .build()
+            .expect_err("http refused");
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("allow_http"), "{e}");
+    }
+
+    #[test]
+    fn builder_debug_hides_secrets() {
+        let b = S3StoreBuilder::new()
+            .bucket("b1")
+            .access_key_id("AKID")
+            .secret_access_key("TOPSECRETVALUE")
+            .session_token("TOKENVALUE")
+            .proxy_url("http://user:PROXYPASS@proxy:3128");
+        let shown = format!("{b:?}");
+        for secret in ["TOPSECRETVALUE", "TOKENVALUE", "PROXYPASS"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let store = b.build().unwrap_or_else(|e| panic!("{e}"));
+        let shown = format!("{store:?}");
+        assert!(
+            !shown.contains("TOPSECRETVALUE") && !shown.contains("TOKENVALUE"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,480 @@
+//! The one request loop: build, get credentials, sign, send, classify, back off.
+//!
+//! Every attempt is signed afresh with the current (skew-corrected) time and
+//! the provider's current credentials, so a retry never resends a stale
+//! signature. What is retried is documented in [`crate::retry`].
+
+mod classify;
+mod skew;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{CONTENT_LENGTH, HOST};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use time::OffsetDateTime;
+
+use crate::credentials::CredentialProvider;
+use crate::endpoint::BucketEndpoint;
+use crate::error::{Error, ErrorKind, Result};
+use crate::retry::{
+    self, Backoff, Clock, RETRY_COST, RetryBudget, RetryConfig, SystemClock, TIMEOUT_RETRY_COST,
+    XorShift,
+};
+use crate::sign::{self, PayloadHash, SignableRequest, SigningParams, UriEncoding};
+use crate::transport::{HttpClient, HttpRequest, HttpResponse, RequestBody, ResponseBody};
+
+use classify::never_sent;
+#[allow(unused_imports, reason = "for the multipart and transfer modules")]
+pub(crate) use classify::{classify, error_from_answer, error_in_ok_body};
+use skew::{ClockSkew, was_skewed};
+
+/// Everything a store needs to send requests for one bucket.
+#[derive(Debug)]
+pub(crate) struct StoreInner {
+    pub(crate) bucket: String,
+    pub(crate) endpoint: BucketEndpoint,
+    pub(crate) region: String,
+    /// `None` when signing is skipped (anonymous access).
+    pub(crate) credentials: Option<Arc<dyn CredentialProvider>>,
+    pub(crate) client: Arc<dyn HttpClient>,
+    pub(crate) retry: RetryConfig,
+    pub(crate) unsigned_payload: bool,
+    /// Clock, retry budget and clock offset shared by all requests.
+    pub(crate) retry_state: RetryState,
+}
+
+/// What the request loop shares across requests of one store.
+#[derive(Debug)]
+pub(crate) struct RetryState {
+    pub(crate) clock: Arc<dyn Clock>,
+    budget: Option<RetryBudget>,
+    skew: ClockSkew,
+}
+
+impl RetryState {
+    /// State for `config`; the system clock unless `clock` is given.
+    pub(crate) fn new(config: &RetryConfig, clock: Option<Arc<dyn Clock>>) -> Self {
+        RetryState {
+            clock: clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            budget: RetryBudget::new(config.retry_budget),
+            skew: ClockSkew::default(),
+        }
+    }
+
+    /// Takes tokens for a retry after `err`; `true` when there is no budget.
+    pub(crate) fn acquire(&self, err: &Error) -> Option<u32> {
+        let cost = if err.kind() == ErrorKind::Timeout {
+            TIMEOUT_RETRY_COST
+        } else {
+            RETRY_COST
+        };
+        match &self.budget {
+            Some(b) if !b.try_acquire(cost) => None,
+            _ => Some(cost),
+        }
+    }
+}
+
+/// One S3 API call, before signing.
+pub(crate) struct S3Request {
+    /// The S3 operation name, for error messages (`GetObject`).
+    pub(crate) op: &'static str,
+    pub(crate) method: Method,
+    /// The object key; `None` for bucket-level calls.
+    pub(crate) key: Option<String>,
+    /// The query string, already encoded (`list-type=2&prefix=a%2Fb`).
+    pub(crate) query: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: RequestBody,
+    /// Whether sending the request twice has the effect of sending it once,
+    /// so it may be retried when the connection breaks after it was sent.
+    /// Default: `true` for every method but POST. CompleteMultipartUpload
+    /// and DeleteObjects set it (same body, same result);
+    /// CreateMultipartUpload leaves it off (a second call makes a second
+    /// upload).
+    pub(crate) idempotent: bool,
+    /// Whether a 2xx answer may carry an S3 `<Error>` document instead of
+    /// the result (CopyObject, CompleteMultipartUpload, DeleteObjects). The
+    /// loop then reads the body, turns such a document into an error and
+    /// retries it like any other answer; the response it returns holds the
+    /// body in memory.
+    pub(crate) error_in_ok_body: bool,
+    /// Whether the caller streams a 2xx body (GetObject). Otherwise the
+    /// loop reads the whole body inside the attempt, so that a connection
+    /// that breaks mid-body is retried like any other failure, and returns
+    /// it in memory.
+    pub(crate) stream_body: bool,
+}
+
+impl S3Request {
+    pub(crate) fn new(op: &'static str, method: Method, key: Option<&str>) -> Self {
+        S3Request {
+            op,
+            idempotent: method != Method::POST,
+            method,
+            key: key.map(str::to_string),
+            query: String::new(),
+            headers: HeaderMap::new(),
+            body: RequestBody::Empty,
+            error_in_ok_body: false,
+            stream_body: false,
+        }
+    }
+
+    /// Adds a header; the value must be a valid header value.
+    pub(crate) fn header(mut self, name: HeaderName, value: &str) -> Result<Self> {
+        let v = HeaderValue::from_str(value).map_err(|_| {
+            Error::invalid_input(format!(
+                "header {name}: value {value:?} is not a valid HTTP header value"
+            ))
+        })?;
+        self.headers.insert(name, v);
+        Ok(self)
+    }
+
+    /// Appends `name=value` to the query, encoding both.
+    pub(crate) fn query(mut self, name: &str, value: &str) -> Self {
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        self.query.push_str(&sign::uri_encode(name, true));
+        self.query.push('=');
+        self.query.push_str(&sign::uri_encode(value, true));
+        self
+    }
+
+    pub(crate) fn body(mut self, body: impl Into<RequestBody>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets [`idempotent`](Self::idempotent).
+    pub(crate) fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Sets [`stream_body`](Self::stream_body).
+    pub(crate) fn streaming(mut self) -> Self {
+        self.stream_body = true;
+        self
+    }
+
+    /// Sets [`error_in_ok_body`](Self::error_in_ok_body).
+    pub(crate) fn with_error_in_ok_body(mut self) -> Self {
+        self.error_in_ok_body = true;
+        self
+    }
+}
+
+/// How one attempt failed.
+struct Failure {
+    err: Error,
+    /// The connection broke after the request may have been sent (no answer).
+    lost: bool,
+    /// The wait the answer asked for.
+    retry_after: Option<Duration>,
+    /// The server's clock, from the answer's `Date`.
+    server_time: Option<OffsetDateTime>,
+}
+
+impl StoreInner {
+    /// `bucket/key` or `bucket`, for messages.
+    pub(crate) fn target(&self, key: Option<&str>) -> String {
+        match key {
+            Some(k) => format!("{}/{k}", self.bucket),
+            None => self.bucket.clone(),
+        }
+    }
+
+    /// Sends `req`, retrying what may be retried; a non-2xx answer becomes
+    /// an [`Error`] built from S3's `<Error>` body.
+    pub(crate) async fn send(&self, req: S3Request) -> Result<HttpResponse> {
+        let S3Request {
+            op,
+            method,
+            key,
+            query,
+            mut headers,
+            body,
+            idempotent,
+            error_in_ok_body: check_ok_body,
+            stream_body,
+        } = req;
+        let target = self.target(key.as_deref());
+        let path = match &key {
+            Some(k) => self.endpoint.path(k),
+            None => self.endpoint.bucket_path(),
+        };
+        let url = self.endpoint.url_for_path(&path, &query);
+        let payload = match &body {
+            RequestBody::Empty => PayloadHash::Empty,
+            RequestBody::Bytes(b) if !self.unsigned_payload => PayloadHash::for_body(b),
+            _ => PayloadHash::Unsigned,
+        };
+        headers.insert(HOST, header_value(self.endpoint.host())?);
+        match body.len_hint() {
+            Some(len) if len > 0 || method == Method::PUT || method == Method::POST => {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+            }
+            _ => {}
+        }
+
+        let state = &self.retry_state;
+        let clock = &*state.clock;
+        let started = clock.monotonic();
+        let seed = self.retry.jitter_seed.unwrap_or_else(XorShift::seed);
+        let mut backoff = Backoff::new(&self.retry, seed);
+        let mut spare_body = Some(body);
+        let mut retries = 0usize;
+        let mut last_cost: Option<u32> = None;
+        let mut refreshed = false;
+        let mut skew_retried = false;
+        loop {
+            let Some(current) = spare_body.take() else {
+                // Unreachable: a body that cannot be replayed ends the loop below.
+                return Err(Error::new(
+                    ErrorKind::InvalidInput,
+                    format!("{op} {target}: body already consumed"),
+                ));
+            };
+            spare_body = current.try_clone();
+            let signed_at = state.skew.now(clock);
+            let mut attempt_headers = headers.clone();
+            if let Some(provider) = &self.credentials {
+                let creds = provider
+                    .credentials()
+                    .await
+                    .map_err(|e| e.context(format!("{op} {target}")))?;
+                let signed = {
+                    let pairs = header_pairs(&attempt_headers)?;
+                    let params = SigningParams {
+                        access_key_id: creds.access_key_id(),
+                        secret_key: creds.secret_key(),
+                        session_token: creds.session_token(),
+                        region: &self.region,
+                        service: "s3",
+                        time: signed_at,
+                        uri_encoding: UriEncoding::S3,
+                        payload: payload.clone(),
+                        add_content_sha256_header: true,
+                        sign_session_token: true,
+                    };
+                    let request = SignableRequest {
+                        method: method.as_str(),
+                        path: &path,
+                        query: &query,
+                        headers: &pairs,
+                    };
+                    sign::sign_request(&request, &params)?
+                };
+                for (name, value) in signed.headers {
+                    attempt_headers.insert(name, header_value(&value)?);
+                }
+            }
+            let request = HttpRequest {
+                method: method.clone(),
+                url: url.clone(),
+                headers: attempt_headers,
+                body: current,
+            };
+            let failure = match self.client.send(request).await {
+                Ok(resp) => {
+                    let server_time = state.skew.observe(&resp.headers, clock);
+                    if resp.status.is_success() {
+                        match self
+                            .check_ok(op, &target, resp, check_ok_body, stream_body)
+                            .await
+                        {
+                            Ok(resp) => {
+                                if let Some(budget) = &state.budget {
+                                    budget.on_success(last_cost);
+                                }
+                                return Ok(resp);
+                            }
+                            Err(mut failure) => {
+                                failure.server_time = server_time;
+                                failure
+                            }
+                        }
+                    } else {
+                        let retry_after = retry::retry_after(&resp.headers, clock.now_utc());
+                        let HttpResponse {
+                            status,
+                            headers: resp_headers,
+                            body,
+                        } = resp;
+                        match body.collect().await {
+                            Ok(bytes) => Failure {
+                                err: error_from_answer(op, &target, status, &resp_headers, &bytes),
+                                lost: false,
+                                retry_after,
+                                server_time,
+                            },
+                            // The error document was cut short: without its code the
+                            // status alone decides, and a 4xx counts as a lost answer.
+                            Err(e) => {
+                                let by_status =
+                                    error_from_answer(op, &target, status, &resp_headers, b"");
+                                if by_status.is_retryable() {
+                                    Failure {
+                                        err: by_status,
+                                        lost: false,
+                                        retry_after,
+                                        server_time,
+                                    }
+                                } else {
+                                    Failure {
+                                        err: e.context(format!(
+                                            "{op} {target}: reading the {} error answer",
+                                            status.as_u16()
+                                        )),
+                                        lost: true,
+                                        retry_after: None,
+                                        server_time,
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(e) => Failure {
+                    lost: !never_sent(&e),
+                    err: e.context(format!("{op} {target}")),
+                    retry_after: None,
+                    server_time: None,
+                },
+            };
+            let Failure {
+                err,
+                lost,
+                retry_after,
+                server_time,
+            } = failure;
+
+            // One free, immediate retry each for stale credentials and a skewed clock.
+            let replayable = spare_body.is_some();
+            match err.s3_code() {
+                Some("ExpiredToken" | "InvalidToken" | "TokenRefreshRequired")
+                    if !refreshed && replayable =>
+                {
+                    if let Some(provider) = &self.credentials {
+                        provider.invalidate();
+                        refreshed = true;
+                        continue;
+                    }
+                }
+                // A HEAD answer has no body: a bare 400/403 stands in for the code.
+                Some("RequestTimeTooSkewed" | "RequestExpired" | "InvalidSignatureException")
+                | None
+                    if !skew_retried
+                        && (err.s3_code().is_some() || matches!(err.status(), Some(400 | 403)))
+                        && replayable
+                        && server_time.is_some_and(|t| was_skewed(signed_at, t)) =>
+                {
+                    skew_retried = true;
+                    continue;
+                }
+                _ => {}
+            }
+
+            if !err.is_retryable() {
+                return Err(err);
+            }
+            if lost && !idempotent {
+                return Err(err.context(
+                    "not retried: the connection broke after the request was sent, and repeating this request is not safe",
+                ));
+            }
+            if !replayable {
+                return Err(err.context(
+                    "not retried: the request body is a one-shot stream that cannot be sent again",
+                ));
+            }
+            if retries >= self.retry.max_retries {
+                return Err(err);
+            }
+            let mut delay = backoff.next_delay();
+            if let Some(asked) = retry_after {
+                delay = delay.max(asked).min(self.retry.max_backoff);
+            }
+            let elapsed = clock.monotonic().saturating_sub(started);
+            if elapsed + delay >= self.retry.retry_timeout {
+                return Err(err.context(format!(
+                    "gave up after {retries} retries in {:.1}s (RetryConfig::retry_timeout {:.1}s)",
+                    elapsed.as_secs_f64(),
+                    self.retry.retry_timeout.as_secs_f64()
+                )));
+            }
+            let Some(cost) = state.acquire(&err) else {
+                return Err(err.context("not retried: the store's retry budget is exhausted"));
+            };
+            clock.sleep(delay).await;
+            retries += 1;
+            last_cost = Some(cost);
+        }
+    }
+
+    /// Reads a 2xx answer's body (unless it is `streamed`) and, when
+    /// `check`ed, fails if it is an `<Error>` document.
+    async fn check_ok(
+        &self,
+        op: &str,
+        target: &str,
+        resp: HttpResponse,
+        check: bool,
+        streamed: bool,
+    ) -> std::result::Result<HttpResponse, Failure> {
+        if streamed && !check {
+            return Ok(resp);
+        }
+        let HttpResponse {
+            status,
+            headers,
+            body,
+        } = resp;
+        let bytes = body.collect().await.map_err(|e| Failure {
+            err: e.context(format!("{op} {target}")),
+            lost: true,
+            retry_after: None,
+            server_time: None,
+        })?;
+        if check && let Some(err) = error_in_ok_body(op, target, &bytes) {
+            return Err(Failure {
+                err,
+                lost: false,
+                retry_after: None,
+                server_time: None,
+            });
+        }
+        Ok(HttpResponse {
+            status,
+            headers,
+            body: ResponseBody::from_bytes(bytes),
+        })
+    }
+}
+
+fn header_value(value: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::invalid_input(format!("{value:?} is not a valid HTTP header value")))
+}
+
+/// The headers as `(name, value)` pairs for the signer.
+fn header_pairs(headers: &HeaderMap) -> Result<Vec<(&str, &str)>> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let v = value.to_str().map_err(|_| {
+                Error::invalid_input(format!(
+                    "header {name} has a value that is not visible ASCII; encode it (e.g. RFC 2047) before sending"
+                ))
+            })?;
+            Ok((name.as_str(), v))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

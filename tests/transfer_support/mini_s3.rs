@@ -1,0 +1,321 @@
+//! A minimal in-process S3 endpoint on 127.0.0.1:0 for transfer tests and
+//! the transfer memory bench: it discards uploads, serves one object of a
+//! given size made of a fixed pattern, and can inject faults. Included with
+//! `#[path]` by `tests/transfer_faults.rs` and `benches/transfer_memory.rs`.
+#![allow(dead_code, reason = "each includer uses a different part")]
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// What the server does.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Script {
+    /// The size of the object served at every key.
+    pub(crate) object_size: u64,
+    /// UploadPart of this part number fails with 400 InvalidArgument.
+    pub(crate) fail_part: Option<u32>,
+    /// GET bodies break (connection reset) after this many bytes.
+    pub(crate) truncate_get_after: Option<u64>,
+    /// GET bodies stop sending (stall) after this many bytes.
+    pub(crate) stall_get_after: Option<u64>,
+}
+
+/// A running server: its address and the requests it saw.
+pub(crate) struct MiniS3 {
+    pub(crate) addr: SocketAddr,
+    /// `METHOD path?query len=<body bytes>` of every request, in the order
+    /// their bodies were read.
+    pub(crate) log: Arc<Mutex<Vec<String>>>,
+    /// Upload body bytes received.
+    pub(crate) received: Arc<Mutex<u64>>,
+}
+
+impl MiniS3 {
+    pub(crate) async fn start(script: Script) -> MiniS3 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let received = Arc::new(Mutex::new(0u64));
+        let state = Arc::new((script, Arc::clone(&log), Arc::clone(&received)));
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let state = Arc::clone(&state);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let state = Arc::clone(&state);
+                        async move {
+                            Ok::<_, Infallible>(handle(&state.0, &state.1, &state.2, req).await)
+                        }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(tcp), service)
+                        .await;
+                });
+            }
+        });
+        MiniS3 {
+            addr,
+            log,
+            received,
+        }
+    }
+
+    /// `http://127.0.0.1:port`.
+    pub(crate) fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A store for bucket `b` on this server, unsigned.
+    pub(crate) fn store(&self) -> s3lite::S3Store {
+        s3lite::S3Store::builder()
+            .bucket("b")
+            .endpoint(self.endpoint())
+            .allow_http(true)
+            .skip_signature(true)
+            .build()
+            .expect("store")
+    }
+
+    /// The logged requests that start with `prefix`.
+    pub(crate) fn requests(&self, prefix: &str) -> Vec<String> {
+        let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        log.iter()
+            .filter(|l| l.starts_with(prefix))
+            .cloned()
+            .collect()
+    }
+}
+
+/// The object's byte at `offset`.
+pub(crate) fn byte_at(offset: u64) -> u8 {
+    (offset % 251) as u8
+}
+
+async fn handle(
+    script: &Script,
+    log: &Mutex<Vec<String>>,
+    received: &Mutex<u64>,
+    req: Request<Incoming>,
+) -> Response<ServerBody> {
+    respond(script, log, received, req)
+        .await
+        .unwrap_or_else(|_| Response::new(ServerBody::empty()))
+}
+
+async fn respond(
+    script: &Script,
+    log: &Mutex<Vec<String>>,
+    received: &Mutex<u64>,
+    req: Request<Incoming>,
+) -> Result<Response<ServerBody>, http::Error> {
+    let query = req.uri().query().unwrap_or("").to_string();
+    let line = format!("{} {}?{query}", req.method(), req.uri().path());
+    let method = req.method().clone();
+    let has = |name: &str| {
+        query
+            .split('&')
+            .any(|p| p == name || p.starts_with(&format!("{name}=")))
+    };
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|p| p.strip_prefix(&format!("{name}=")))
+            .map(str::to_string)
+    };
+    let range = req
+        .headers()
+        .get("range")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let sent = drain(req.into_body()).await;
+    log.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(format!("{line} len={sent}"));
+    *received.lock().unwrap_or_else(|p| p.into_inner()) += sent;
+    let size = script.object_size;
+    match method {
+        Method::HEAD => Response::builder()
+            .header("content-length", size)
+            .header("etag", "\"mini\"")
+            .body(ServerBody::empty()),
+        Method::GET => {
+            let (start, end) = match range.as_deref().and_then(parse_range) {
+                Some((a, b)) => (a, b.min(size.saturating_sub(1)) + 1),
+                None => (0, size),
+            };
+            let mut builder = Response::builder()
+                .header("content-length", end - start)
+                .header("etag", "\"mini\"");
+            builder = if range.is_some() {
+                builder
+                    .status(StatusCode::PARTIAL_CONTENT)
+                    .header("content-range", format!("bytes {start}-{}/{size}", end - 1))
+            } else {
+                builder
+            };
+            builder.body(ServerBody::pattern(start, end, script))
+        }
+        Method::POST if has("uploads") => xml(
+            StatusCode::OK,
+            "<InitiateMultipartUploadResult><UploadId>up1</UploadId></InitiateMultipartUploadResult>",
+        ),
+        Method::PUT if has("partNumber") => {
+            let n: u32 = param("partNumber")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            if script.fail_part == Some(n) {
+                return xml(
+                    StatusCode::BAD_REQUEST,
+                    "<Error><Code>InvalidArgument</Code><Message>injected</Message></Error>",
+                );
+            }
+            Response::builder()
+                .header("etag", format!("\"p{n}\""))
+                .body(ServerBody::empty())
+        }
+        Method::POST if has("uploadId") => xml(
+            StatusCode::OK,
+            "<CompleteMultipartUploadResult><ETag>\"done-1\"</ETag></CompleteMultipartUploadResult>",
+        ),
+        Method::DELETE if has("uploadId") => Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .body(ServerBody::empty()),
+        Method::PUT => Response::builder()
+            .header("etag", "\"single\"")
+            .body(ServerBody::empty()),
+        _ => xml(
+            StatusCode::NOT_IMPLEMENTED,
+            "<Error><Code>NotImplemented</Code></Error>",
+        ),
+    }
+}
+
+fn xml(status: StatusCode, body: &'static str) -> Result<Response<ServerBody>, http::Error> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/xml")
+        .body(ServerBody::fixed(Bytes::from_static(body.as_bytes())))
+}
+
+fn parse_range(v: &str) -> Option<(u64, u64)> {
+    let (a, b) = v.strip_prefix("bytes=")?.split_once('-')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Reads and discards a request body; returns its length.
+async fn drain(mut body: Incoming) -> u64 {
+    let mut n = 0;
+    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        match frame {
+            Ok(f) => n += f.data_ref().map_or(0, |d| d.len() as u64),
+            Err(_) => break,
+        }
+    }
+    n
+}
+
+/// 64 KiB pieces of the pattern, sliced from one shared buffer.
+const PIECE: usize = 64 * 1024;
+
+fn pattern_buffer() -> Bytes {
+    static BUF: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    BUF.get_or_init(|| {
+        (0..PIECE as u64 + 251)
+            .map(byte_at)
+            .collect::<Vec<u8>>()
+            .into()
+    })
+    .clone()
+}
+
+/// A response body: empty, fixed, or the pattern from `pos` to `end`.
+pub(crate) struct ServerBody {
+    fixed: Option<Bytes>,
+    pos: u64,
+    end: u64,
+    break_at: Option<u64>,
+    stall_at: Option<u64>,
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl ServerBody {
+    fn empty() -> Self {
+        ServerBody::fixed(Bytes::new())
+    }
+
+    fn fixed(b: Bytes) -> Self {
+        ServerBody {
+            fixed: Some(b),
+            pos: 0,
+            end: 0,
+            break_at: None,
+            stall_at: None,
+            sleep: None,
+        }
+    }
+
+    fn pattern(start: u64, end: u64, script: &Script) -> Self {
+        ServerBody {
+            fixed: None,
+            pos: start,
+            end,
+            break_at: script.truncate_get_after.map(|n| start + n),
+            stall_at: script.stall_get_after.map(|n| start + n),
+            sleep: None,
+        }
+    }
+}
+
+impl Body for ServerBody {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        if let Some(b) = this.fixed.take() {
+            return Poll::Ready((!b.is_empty()).then(|| Ok(Frame::data(b))));
+        }
+        if this.pos >= this.end {
+            return Poll::Ready(None);
+        }
+        if this.break_at.is_some_and(|at| this.pos >= at) {
+            return Poll::Ready(Some(Err("injected: body cut short".into())));
+        }
+        if this.stall_at.is_some_and(|at| this.pos >= at) {
+            let sleep = this
+                .sleep
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep(Duration::from_secs(3600))));
+            return sleep.as_mut().poll(cx).map(|_| None);
+        }
+        let mut n = (this.end - this.pos).min(PIECE as u64);
+        for limit in [this.break_at, this.stall_at].into_iter().flatten() {
+            if limit > this.pos {
+                n = n.min(limit - this.pos);
+            }
+        }
+        let skew = (this.pos % 251) as usize;
+        let piece = pattern_buffer().slice(skew..skew + n as usize);
+        this.pos += n;
+        Poll::Ready(Some(Ok(Frame::data(piece))))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.fixed {
+            Some(b) => SizeHint::with_exact(b.len() as u64),
+            None => SizeHint::with_exact(self.end - self.pos),
+        }
+    }
+}
