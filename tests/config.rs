@@ -782,34 +782,6 @@ fn later_issue_keys_are_not_implemented_naming_the_key() {
             || base().with_config(S3ConfigKey::RandomizeAddresses, "true"),
             "randomize_addresses",
         ),
-        (
-            || {
-                S3StoreBuilder::new()
-                    .bucket("b1")
-                    .role_arn("arn:aws:iam::1:role/r")
-            },
-            "role_arn",
-        ),
-        (
-            || {
-                S3StoreBuilder::new()
-                    .bucket("b1")
-                    .web_identity_token_file("/t")
-            },
-            "web_identity_token_file",
-        ),
-        (
-            || {
-                S3StoreBuilder::new()
-                    .bucket("b1")
-                    .container_credentials_relative_uri("/v2/x")
-            },
-            "container_credentials_relative_uri",
-        ),
-        (
-            || S3StoreBuilder::new().bucket("b1").imdsv1_fallback(true),
-            "imdsv1_fallback",
-        ),
     ];
     for (make, key) in cases {
         let e = make().build().expect_err(key);
@@ -836,6 +808,40 @@ fn later_issue_keys_are_not_implemented_naming_the_key() {
         .skip_signature(false)
         .build()
         .unwrap();
+}
+
+/// The credential-source keys configure the default chain: `build()` accepts
+/// them, and the chain they configure is what signs.
+#[test]
+fn credential_source_keys_configure_the_default_chain() {
+    let builders: [fn() -> S3StoreBuilder; 5] = [
+        || {
+            S3StoreBuilder::new()
+                .bucket("b1")
+                .role_arn("arn:aws:iam::1:role/r")
+        },
+        || {
+            S3StoreBuilder::new()
+                .bucket("b1")
+                .web_identity_token_file("/t")
+        },
+        || {
+            S3StoreBuilder::new()
+                .bucket("b1")
+                .container_credentials_relative_uri("/v2/x")
+        },
+        || S3StoreBuilder::new().bucket("b1").imdsv1_fallback(true),
+        || {
+            S3StoreBuilder::new()
+                .bucket("b1")
+                .with_config(S3ConfigKey::MetadataEndpoint, "http://127.0.0.1:1")
+                .with_config(S3ConfigKey::EndpointUrlSts, "http://127.0.0.1:2")
+        },
+    ];
+    for make in builders {
+        let store = make().build().unwrap();
+        assert!(format!("{store:?}").contains("b1"));
+    }
 }
 
 #[test]

@@ -372,6 +372,22 @@ async fn not_retried(status: u16, code: &str, kind: ErrorKind) {
     assert!(clock.sleeps().is_empty());
 }
 
+/// A bucket in another region: S3 answers 301 PermanentRedirect with
+/// `x-amz-bucket-region`; the error is a configuration error naming it.
+#[tokio::test]
+async fn wrong_region_301_names_the_right_region() {
+    let server = FaultServer::start([expect(Method::GET, "/b/k")
+        .error(301, "PermanentRedirect")
+        .header("x-amz-bucket-region", "eu-west-1")])
+    .await;
+    let clock = VirtualClock::default();
+    let e = store(&server, &clock).get("k").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{e}");
+    assert!(e.to_string().contains("region eu-west-1"), "{e}");
+    assert_eq!(e.s3_code(), Some("PermanentRedirect"));
+    assert_eq!(server.requests(), 1);
+}
+
 #[tokio::test]
 async fn forbidden_403_is_not_retried() {
     not_retried(403, "AccessDenied", ErrorKind::PermissionDenied).await;

@@ -219,3 +219,49 @@ async fn cancelled_download_leaves_no_temp_file() {
     );
     assert!(dir.entries().is_empty(), "{:?}", dir.entries());
 }
+
+/// The builder's `transfer_config` is what the store's own transfer helpers
+/// use: 11 MiB goes up as 5 + 5 + 1 MiB parts (the default would be 8 + 3).
+#[tokio::test]
+async fn builder_transfer_config_sets_the_store_part_size() {
+    let server = MiniS3::start(Script::default()).await;
+    let store = S3Store::builder()
+        .bucket("b")
+        .endpoint(server.endpoint())
+        .allow_http(true)
+        .skip_signature(true)
+        .transfer_config(five_mib_parts())
+        .build()
+        .unwrap();
+    let data = Zeros {
+        left: 11 * MIB,
+        chunk: MIB,
+    };
+    store.put_stream("k", data, None).await.unwrap();
+    let mut lens: Vec<String> = server
+        .requests("PUT /b/k?partNumber=")
+        .iter()
+        .map(|l| l.rsplit("len=").next().unwrap().to_string())
+        .collect();
+    lens.sort();
+    assert_eq!(
+        lens,
+        [
+            MIB.to_string(),
+            (5 * MIB).to_string(),
+            (5 * MIB).to_string()
+        ]
+    );
+}
+
+#[test]
+fn builder_refuses_a_transfer_config_below_s3_limits() {
+    let e = S3Store::builder()
+        .bucket("b")
+        .skip_signature(true)
+        .transfer_config(TransferConfig::default().with_multipart_chunksize(1024))
+        .build()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{e}");
+    assert!(e.to_string().contains("multipart_chunksize"), "{e}");
+}

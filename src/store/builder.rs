@@ -20,6 +20,7 @@ use crate::config::{
 use crate::credentials::CredentialProvider;
 use crate::error::Error;
 use crate::retry::{Clock, RetryConfig};
+use crate::store::TransferConfig;
 use crate::transport::{ClientOptions, HttpClient};
 
 use value::{Source, Value};
@@ -58,6 +59,7 @@ pub struct S3StoreBuilder {
     root_certificates: Vec<Vec<u8>>,
     default_headers: http::HeaderMap,
     content_types: Vec<(String, String)>,
+    transfer: Option<TransferConfig>,
     /// Time source of the request loop (tests inject a virtual clock).
     pub(crate) clock: Option<Arc<dyn Clock>>,
 }
@@ -184,6 +186,14 @@ impl S3StoreBuilder {
         self.values
             .retain(|k, _| k.group() != crate::config::KeyGroup::Client);
         self.client_options = Some(options);
+        self
+    }
+
+    /// Part size, multipart threshold and concurrency of the transfer
+    /// helpers (`put_stream`, `upload_file`, `download_file`, ...); boto3's
+    /// defaults otherwise. `build()` checks it against S3's limits.
+    pub fn transfer_config(mut self, config: TransferConfig) -> Self {
+        self.transfer = Some(config);
         self
     }
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::S3Store;
+use super::{S3Store, TransferConfig};
 
 /// What the builder decided about keys and uploads.
 #[derive(Debug, Default)]
@@ -13,6 +13,8 @@ pub(crate) struct StoreSettings {
     default_content_type: Option<String>,
     /// `(suffix, content type)` overrides of the built-in table.
     content_types: Vec<(String, String)>,
+    /// Part size, threshold and concurrency of the transfer helpers.
+    pub(crate) transfer: TransferConfig,
 }
 
 impl StoreSettings {
@@ -20,6 +22,7 @@ impl StoreSettings {
         prefix: Option<String>,
         default_content_type: Option<String>,
         content_types: Vec<(String, String)>,
+        transfer: TransferConfig,
     ) -> Self {
         let trimmed = prefix.as_deref().unwrap_or("").trim_matches('/');
         StoreSettings {
@@ -30,6 +33,7 @@ impl StoreSettings {
             },
             default_content_type,
             content_types,
+            transfer,
         }
     }
 }
@@ -102,12 +106,22 @@ mod tests {
 
     #[test]
     fn prefix_is_normalised_and_round_trips() {
-        let s = StoreSettings::new(Some("/a/b/".into()), None, Vec::new());
+        let s = StoreSettings::new(
+            Some("/a/b/".into()),
+            None,
+            Vec::new(),
+            TransferConfig::default(),
+        );
         assert_eq!(s.prefix, "a/b/");
         assert_eq!(full_key(&s.prefix, "k/x"), "a/b/k/x");
         assert_eq!(strip_prefix(&s.prefix, "a/b/k/x"), "k/x");
         assert_eq!(strip_prefix(&s.prefix, "other"), "other");
-        let none = StoreSettings::new(Some("//".into()), None, Vec::new());
+        let none = StoreSettings::new(
+            Some("//".into()),
+            None,
+            Vec::new(),
+            TransferConfig::default(),
+        );
         assert_eq!(full_key(&none.prefix, "k"), "k");
     }
 }

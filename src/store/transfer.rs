@@ -184,11 +184,13 @@ impl S3Store {
         })
     }
 
-    /// [`S3Store::transfer`] with [`TransferConfig::default`], which is valid.
+    /// [`S3Store::transfer`] with the store's configuration
+    /// ([`S3StoreBuilder::transfer_config`](crate::S3StoreBuilder::transfer_config)),
+    /// which `build()` validated.
     pub(crate) fn default_transfer(&self) -> Transfer {
         Transfer {
             store: self.clone(),
-            config: TransferConfig::default(),
+            config: self.settings.transfer.clone(),
         }
     }
 }

@@ -132,3 +132,9 @@ pub(crate) async fn cleanup(store: &S3Store) {
     }
     let _ = store.delete_bucket().await;
 }
+
+/// moto's endpoint (a real STS), from `S3LITE_MOTO_ENDPOINT`; `None` skips,
+/// and a missing one fails when `S3LITE_REQUIRE_SERVERS=1`.
+pub(crate) fn moto_endpoint() -> Option<String> {
+    from_env("moto", "S3LITE_MOTO_ENDPOINT", None).map(|s| s.endpoint)
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::S3StoreBuilder;
 use super::value::{self, Source, Value};
 use crate::config::{ConditionalPut, KeyGroup, S3ConfigKey as K, ServerSideEncryption};
-use crate::credentials::{CredentialProvider, Credentials, EnvironmentProvider, StaticProvider};
+use crate::credentials::{CredentialProvider, Credentials, DefaultChain, StaticProvider};
 use crate::endpoint::{AddressingStyle, Endpoint};
 use crate::error::{Error, Result};
 use crate::retry::RetryConfig;
@@ -98,10 +98,13 @@ impl S3StoreBuilder {
             }
             None => default_client(&options)?,
         };
+        let transfer = self.transfer.take().unwrap_or_default();
+        transfer.validate()?;
         let settings = StoreSettings::new(
             self.prefix.take().map(|(p, _)| p),
             self.text(K::DefaultContentType).map(str::to_string),
             std::mem::take(&mut self.content_types),
+            transfer,
         );
         Ok(S3Store {
             inner: Arc::new(StoreInner {
@@ -353,10 +356,50 @@ impl S3StoreBuilder {
         Ok(())
     }
 
-    /// Where credentials come from: a provider, static keys, or the
-    /// default sources. The credential-source keys (role, web identity,
-    /// container, IMDS) are refused here until the credentials issue wires
-    /// them into `DefaultChain` -- this function is the one place to do so.
+    /// The default credential chain (environment, profiles, web identity,
+    /// container, IMDS). Credential keys set on the builder take the place
+    /// of their environment variables; the rest comes from the process
+    /// environment, as in the AWS CLI.
+    fn default_chain(&self) -> DefaultChain {
+        let as_env = [
+            (K::RoleArn, "AWS_ROLE_ARN"),
+            (K::RoleSessionName, "AWS_ROLE_SESSION_NAME"),
+            (K::WebIdentityTokenFile, "AWS_WEB_IDENTITY_TOKEN_FILE"),
+            (
+                K::ContainerCredentialsRelativeUri,
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            ),
+            (
+                K::ContainerCredentialsFullUri,
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            ),
+            (
+                K::ContainerAuthorizationTokenFile,
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            ),
+        ];
+        let overrides: Vec<(&'static str, String)> = as_env
+            .into_iter()
+            .filter_map(|(key, var)| Some((var, self.text(key)?.to_string())))
+            .collect();
+        let mut chain = DefaultChain::builder().with_lookup(move |name| {
+            overrides
+                .iter()
+                .find(|(var, _)| *var == name)
+                .map(|(_, value)| value.clone())
+                .or_else(|| std::env::var(name).ok())
+        });
+        if let Some(sts) = self.text(K::EndpointUrlSts) {
+            chain = chain.sts_endpoint(sts);
+        }
+        if let Some(endpoint) = self.text(K::MetadataEndpoint) {
+            chain = chain.imds_endpoint(endpoint);
+        }
+        chain.imdsv1_fallback(self.on(K::ImdsV1Fallback)).build()
+    }
+
+    /// Where credentials come from: a provider, static keys, or the default
+    /// chain.
     fn credential_provider(&mut self) -> Result<Arc<dyn CredentialProvider>> {
         let explicit = |k: K| self.values.get(&k).is_some_and(|(_, s)| *s != Source::Env);
         let key = self.text(K::AccessKeyId).map(str::to_string);
@@ -390,29 +433,7 @@ impl S3StoreBuilder {
                 "",
                 "is required when secret_access_key is set",
             )),
-            (None, None) => {
-                let sources = [
-                    K::RoleArn,
-                    K::RoleSessionName,
-                    K::WebIdentityTokenFile,
-                    K::EndpointUrlSts,
-                    K::ContainerCredentialsRelativeUri,
-                    K::ContainerCredentialsFullUri,
-                    K::ContainerAuthorizationTokenFile,
-                    K::MetadataEndpoint,
-                ];
-                let set = sources
-                    .into_iter()
-                    .find(|k| self.values.contains_key(k))
-                    .or_else(|| self.on(K::ImdsV1Fallback).then_some(K::ImdsV1Fallback));
-                if let Some(key) = set {
-                    return Err(key.not_implemented(
-                        &self.get_config_value(key).unwrap_or_default(),
-                        "configuring this credential source through the store builder is not implemented yet; pass a provider with credentials()",
-                    ));
-                }
-                Ok(Arc::new(EnvironmentProvider::new()))
-            }
+            (None, None) => Ok(Arc::new(self.default_chain())),
         }
     }
 }

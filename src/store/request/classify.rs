@@ -19,12 +19,21 @@ pub(crate) fn error_from_answer(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let parsed = xml::parse_error(body);
+    // A wrong region is a configuration error that names the right region.
+    let region_hint = crate::endpoint::wrong_region_hint(status, headers, parsed.as_ref());
     let (code, message, body_request_id) = match parsed {
         Some(p) => (p.code, p.message, p.request_id),
         None => (None, None, None),
     };
-    let (kind, retryable) = classify(status, code.as_deref());
-    Error::new(kind, format!("{op} {target}"))
+    let (kind, retryable) = match &region_hint {
+        Some(_) => (ErrorKind::InvalidConfig, false),
+        None => classify(status, code.as_deref()),
+    };
+    let what = match region_hint {
+        Some(hint) => format!("{op} {target}: {hint}"),
+        None => format!("{op} {target}"),
+    };
+    Error::new(kind, what)
         .with_status(status.as_u16())
         .with_s3_error(code, message)
         .with_request_id(header_request_id.or(body_request_id))

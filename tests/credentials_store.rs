@@ -1,0 +1,173 @@
+//! Credentials through the whole store, on real servers: short-lived
+//! credentials refreshed under load (s3s-fs checks every signature), and
+//! credential keys on the builder reaching a real STS (moto).
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::{Server, cleanup, unique_bucket};
+use s3lite::credentials::{CachingProvider, Credentials, FnProvider};
+use s3lite::transport::{
+    BoxFuture, ClientOptions, HttpClient, HttpRequest, HttpResponse, HyperClient,
+};
+use s3lite::{S3Store, S3StoreBuilder};
+use time::OffsetDateTime;
+
+/// A provider that hands out the server's keys with a fresh session token
+/// and a 2-second lifetime on every fetch, counting fetches.
+fn two_second_provider(server: &Server, fetches: Arc<AtomicUsize>) -> CachingProvider {
+    let (key, secret) = (server.access_key.clone(), server.secret_key.clone());
+    let inner = FnProvider::from_sync(move || {
+        let n = fetches.fetch_add(1, Ordering::SeqCst);
+        Ok(Credentials::new(key.clone(), secret.clone())
+            .with_session_token(format!("session-{n}"))
+            .with_expiry(OffsetDateTime::now_utc() + Duration::from_secs(2)))
+    });
+    CachingProvider::new(inner).with_refresh_before(Duration::from_millis(500))
+}
+
+async fn two_hundred_requests_with_two_second_credentials(server: Server) {
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let bucket = unique_bucket("rotating-credentials");
+    let store = S3StoreBuilder::new()
+        .bucket(&bucket)
+        .region("us-east-1")
+        .endpoint(&server.endpoint)
+        .allow_http(true)
+        .credentials(two_second_provider(&server, Arc::clone(&fetches)))
+        .build()
+        .unwrap();
+    store.create_bucket().await.unwrap();
+    let started = Instant::now();
+    for i in 0..200u32 {
+        let key = format!("k{}", i % 10);
+        match i % 4 {
+            0 => {
+                store.put(&key, Bytes::new()).await.unwrap();
+            }
+            1 => {
+                let _ = store.head(&key).await;
+            }
+            2 => {
+                let _ = store.get(&key).await.map(|g| g.meta.size);
+            }
+            _ => {
+                store.list(None).collect().await.unwrap();
+            }
+        }
+        // Spread the run over several credential lifetimes.
+        if started.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+    let fetched = fetches.load(Ordering::SeqCst);
+    assert!(
+        started.elapsed() > Duration::from_secs(4),
+        "the run must outlive two credential lifetimes"
+    );
+    assert!(fetched >= 3, "credentials were refreshed {fetched} times");
+    cleanup(&store).await;
+}
+
+/// s3s-fs checks every signature, so an expired or mixed-up credential
+/// would fail a request here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3s_fs_serves_200_requests_with_two_second_credentials() {
+    let Some(server) = Server::s3s_fs() else {
+        return;
+    };
+    two_hundred_requests_with_two_second_credentials(server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn localstack_serves_200_requests_with_two_second_credentials() {
+    let Some(server) = Server::localstack() else {
+        return;
+    };
+    two_hundred_requests_with_two_second_credentials(server).await;
+}
+
+/// Records the access key id of every request's `Authorization` header and
+/// whether it carried a session token.
+#[derive(Debug)]
+struct RecordingClient {
+    inner: HyperClient,
+    seen: Arc<Mutex<Vec<(String, bool)>>>,
+}
+
+impl HttpClient for RecordingClient {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, s3lite::Result<HttpResponse>> {
+        let auth = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let key = auth
+            .split("Credential=")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or("")
+            .to_string();
+        let token = request.headers.contains_key("x-amz-security-token");
+        self.seen.lock().unwrap().push((key, token));
+        self.inner.send(request)
+    }
+}
+
+/// `role_arn`, `web_identity_token_file` and `endpoint_url_sts` set on the
+/// builder make the default chain call AssumeRoleWithWebIdentity on moto,
+/// and the store signs with the temporary credentials it returns.
+#[tokio::test]
+async fn web_identity_keys_on_the_builder_sign_with_sts_credentials() {
+    let Some(server) = Server::localstack() else {
+        return;
+    };
+    let Some(sts) = common::moto_endpoint() else {
+        return;
+    };
+    if std::env::var("AWS_ACCESS_KEY_ID").is_ok() {
+        // The environment comes first in the chain, as in the AWS CLI.
+        eprintln!("skipped: AWS_ACCESS_KEY_ID is set, so the chain would not reach STS");
+        return;
+    }
+    let token_file =
+        std::env::temp_dir().join(format!("s3lite-web-identity-{}", std::process::id()));
+    std::fs::write(&token_file, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0ZXN0In0.").unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut options = ClientOptions::default();
+    options.allow_http = true;
+    let client = RecordingClient {
+        inner: HyperClient::new(&options).unwrap(),
+        seen: Arc::clone(&seen),
+    };
+    let bucket = unique_bucket("web-identity");
+    let store: S3Store = S3StoreBuilder::new()
+        .bucket(&bucket)
+        .region("us-east-1")
+        .endpoint(&server.endpoint)
+        .allow_http(true)
+        .role_arn("arn:aws:iam::123456789012:role/s3lite-test")
+        .web_identity_token_file(token_file.to_string_lossy())
+        .with_config(s3lite::config::S3ConfigKey::EndpointUrlSts, &sts)
+        .http_client(client)
+        .build()
+        .unwrap();
+    store.create_bucket().await.unwrap();
+    store.put("k", Bytes::from_static(b"v")).await.unwrap();
+    cleanup(&store).await;
+    let _ = std::fs::remove_file(&token_file);
+    let seen = seen.lock().unwrap();
+    assert!(!seen.is_empty());
+    for (key, token) in seen.iter() {
+        assert!(
+            key.starts_with("ASIA"),
+            "signed with {key:?}, not STS credentials"
+        );
+        assert!(*token, "temporary credentials carry a session token");
+    }
+}
