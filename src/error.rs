@@ -41,6 +41,9 @@ pub enum ErrorKind {
     Service,
     /// The feature or configuration value is recognised but not implemented yet.
     NotImplemented,
+    /// Data failed an integrity check: a downloaded object's checksum does not
+    /// match the `x-amz-checksum-*` value S3 returned with it.
+    Integrity,
 }
 
 impl ErrorKind {
@@ -60,6 +63,7 @@ impl ErrorKind {
             ErrorKind::Transport => "transport error",
             ErrorKind::Service => "service error",
             ErrorKind::NotImplemented => "not implemented",
+            ErrorKind::Integrity => "integrity check failed",
         }
     }
 }
@@ -153,6 +157,17 @@ impl Error {
     /// Marks whether repeating the request may succeed.
     pub fn with_retryable(mut self, retryable: bool) -> Self {
         self.inner.retryable = retryable;
+        self
+    }
+
+    /// The same error as another kind (a failed `If-None-Match: *` write is
+    /// `AlreadyExists`, not `PreconditionFailed`).
+    #[cfg_attr(
+        not(feature = "_io"),
+        allow(dead_code, reason = "used by the store's conditional writes")
+    )]
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.inner.kind = kind;
         self
     }
 

@@ -45,8 +45,10 @@
 //! presigned signatures print as placeholders, and URLs in errors lose their
 //! query string.
 
+pub mod checksum;
 pub mod config;
 pub mod date;
+pub mod encoding;
 pub mod endpoint;
 pub mod error;
 pub mod sign;
@@ -63,9 +65,16 @@ pub mod transport;
 
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "_io")]
+pub use store::{DeleteStream, PresignOptions, PutMode, PutOptions};
+#[cfg(feature = "_io")]
 pub use store::{
     GetOptions, GetRange, GetResult, ListOptions, ListResult, ListStream, ObjectMeta, PutResult,
     S3Store, S3StoreBuilder,
 };
 #[cfg(feature = "_io")]
 pub use store::{MultipartWriter, Progress, ProgressCallback, Transfer, TransferConfig};
+
+/// Compiles the README's Rust examples as doctests, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

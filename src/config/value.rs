@@ -73,46 +73,7 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     Some(total)
 }
 
-/// Decodes standard base64 (with or without `=` padding); `None` when the
-/// text is not base64.
-///
-/// ```
-/// assert_eq!(s3lite::config::decode_base64("aGk=").as_deref(), Some(&b"hi"[..]));
-/// ```
-pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    fn sextet(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let s = s.trim().as_bytes();
-    let unpadded = match s {
-        [head @ .., b'=', b'='] => head,
-        [head @ .., b'='] => head,
-        _ => s,
-    };
-    if !s.len().is_multiple_of(4) && unpadded.len() != s.len() {
-        return None;
-    }
-    if unpadded.len() % 4 == 1 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(unpadded.len() * 3 / 4);
-    for chunk in unpadded.chunks(4) {
-        let mut acc = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            acc |= sextet(*c)? << (18 - 6 * i);
-        }
-        let bytes = acc.to_be_bytes();
-        out.extend_from_slice(&bytes[1..chunk.len()]);
-    }
-    Some(out)
-}
+pub use crate::encoding::decode_base64;
 
 /// Decodes `%XX` escapes; `None` for a bad escape or invalid UTF-8.
 ///

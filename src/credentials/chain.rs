@@ -206,6 +206,7 @@ impl DefaultChainBuilder {
         let mut imds =
             ImdsProvider::from_env(env.clone()).with_imdsv1_fallback(self.imdsv1_fallback);
         if let Some(name) = self.profile {
+            imds = imds.with_profile(name.clone());
             profile = profile.with_profile(name);
         }
         if let Some(e) = self.sts_endpoint {

@@ -53,7 +53,7 @@ pub(crate) fn parse_object(input: &[u8]) -> Result<Object, String> {
 
 /// A JSON object with typed field access; messages name the field but never
 /// its value (values are often secrets).
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Default)]
 pub(crate) struct Object(BTreeMap<String, Value>);
 
 impl Object {
@@ -98,6 +98,69 @@ impl Object {
             None => Err(format!("field {key:?} is missing")),
         }
     }
+}
+
+impl Object {
+    /// Sets `key` to the string `value`.
+    pub(crate) fn set_str(&mut self, key: &str, value: impl Into<String>) {
+        self.0.insert(key.to_string(), Value::String(value.into()));
+    }
+
+    /// The object as compact JSON text (keys sorted).
+    pub(crate) fn to_json(&self) -> String {
+        let mut out = String::new();
+        write_object(&self.0, &mut out);
+        out
+    }
+}
+
+fn write_value(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(n),
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => write_object(map, out),
+    }
+}
+
+fn write_object(map: &BTreeMap<String, Value>, out: &mut String) {
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(k, out);
+        out.push(':');
+        write_value(v, out);
+    }
+    out.push('}');
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 struct Parser<'a> {
@@ -323,6 +386,17 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "tests fail loudly on bad fixtures")]
 
     use super::*;
+
+    #[test]
+    fn written_objects_parse_back_the_same() {
+        let text =
+            r#"{"a": "x\"y\\z\n\u0001é", "n": 12, "l": [true, false, null], "o": {"k": "v"}}"#;
+        let mut o = parse_object(text.as_bytes()).unwrap();
+        o.set_str("b", "new");
+        let again = parse_object(o.to_json().as_bytes()).unwrap();
+        assert!(again == o, "{}", o.to_json());
+        assert_eq!(again.str("a").unwrap(), "x\"y\\z\n\u{1}é");
+    }
 
     #[test]
     fn reads_credential_process_output() {

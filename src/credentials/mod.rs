@@ -37,6 +37,7 @@ mod json;
 mod process;
 mod profile;
 mod sso;
+mod sso_oidc;
 mod sts;
 mod web_identity;
 

@@ -304,6 +304,31 @@ impl ProfileProvider {
     }
 }
 
+/// The value of `key` in the profile `profile` (else `AWS_PROFILE`, else
+/// `default`) of the shared config and credentials files; `None` when no
+/// file, profile or key exists. For settings of other sources, such as
+/// `ec2_metadata_service_endpoint`.
+pub(crate) async fn profile_setting(
+    env: &Env,
+    profile: Option<&str>,
+    key: &str,
+) -> Result<Option<String>> {
+    let reader = ProfileProvider::from_env(env.clone());
+    let Some(files) = reader.read_files().await? else {
+        return Ok(None);
+    };
+    let name = profile
+        .map(str::to_string)
+        .or_else(|| env.get("AWS_PROFILE"))
+        .unwrap_or_else(|| "default".to_string());
+    Ok(files
+        .profiles
+        .get(&name)
+        .and_then(|p| p.get(key))
+        .filter(|v| !v.is_empty())
+        .cloned())
+}
+
 /// The credentials out of an `Arc` (cloned only when shared).
 fn unwrap_arc(c: Arc<Credentials>) -> Credentials {
     Arc::try_unwrap(c).unwrap_or_else(|shared| (*shared).clone())

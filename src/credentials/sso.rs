@@ -9,7 +9,8 @@ use http::{HeaderValue, Method, StatusCode};
 use time::OffsetDateTime;
 
 use super::env::Env;
-use super::{Credentials, fetch, http_client, json, snippet, unavailable};
+use super::{Credentials, fetch, http_client, json, snippet, sso_oidc, unavailable};
+use crate::checksum::sha1;
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::{HttpClient, HttpRequest};
 
@@ -46,7 +47,11 @@ pub(crate) async fn load(
         .join("sso")
         .join("cache")
         .join(format!("{}.json", hex(&sha1(key.as_bytes()))));
-    let token = read_token(&file, &name, &login_hint).await?;
+    let client = match client {
+        Some(c) => c,
+        None => http_client(TIMEOUT)?,
+    };
+    let token = read_token(env, s, &*client, &file, (&name, &login_hint)).await?;
     let endpoint = env
         .get("AWS_ENDPOINT_URL_SSO")
         .unwrap_or_else(|| format!("https://portal.sso.{}.amazonaws.com", s.region));
@@ -61,10 +66,6 @@ pub(crate) async fn load(
         .map_err(|_| unavailable(&name, "the cached SSO token is not a valid header value"))?;
     request.headers.insert("x-amz-sso_bearer_token", bearer);
     let what = request.describe();
-    let client = match client {
-        Some(c) => c,
-        None => http_client(TIMEOUT)?,
-    };
     let (status, body) = fetch(&*client, request).await.map_err(|e| {
         let retryable = e.is_retryable();
         unavailable(&name, format!("{what}: {e}")).with_retryable(retryable)
@@ -104,7 +105,15 @@ pub(crate) async fn load(
     parse().map_err(|why| unavailable(&name, format!("{what}: {why}")))
 }
 
-async fn read_token(file: &Path, name: &str, login_hint: &str) -> Result<String> {
+/// The cached access token; an expired one is refreshed when the cache
+/// holds a refresh token ([`sso_oidc`]).
+async fn read_token(
+    env: &Env,
+    s: &SsoSettings,
+    client: &dyn HttpClient,
+    file: &Path,
+    (name, login_hint): (&str, &str),
+) -> Result<String> {
     let text = match tokio::fs::read(file).await {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -123,6 +132,10 @@ async fn read_token(file: &Path, name: &str, login_hint: &str) -> Result<String>
     let expires = o.str("expiresAt").map_err(bad)?;
     let expires = crate::date::parse_iso8601(expires).map_err(|e| bad(e.message().to_string()))?;
     if expires <= OffsetDateTime::now_utc() {
+        if sso_oidc::Refresh::from_cache(&o, OffsetDateTime::now_utc()).is_some() {
+            return sso_oidc::refresh_token(env, &s.region, client, file, o, (name, login_hint))
+                .await;
+        }
         return Err(unavailable(
             name,
             format!(
@@ -139,84 +152,9 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// SHA-1 (FIPS 180-4), only to name SSO cache files as the AWS CLI does;
-/// not used for anything that needs a secure hash.
-pub(crate) fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [
-        0x6745_2301,
-        0xEFCD_AB89,
-        0x98BA_DCFE,
-        0x1032_5476,
-        0xC3D2_E1F0,
-    ];
-    let bit_len = (data.len() as u64).wrapping_mul(8);
-    let mut msg = data.to_vec();
-    msg.push(0x80);
-    while msg.len() % 64 != 56 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&bit_len.to_be_bytes());
-    for block in msg.chunks_exact(64) {
-        let mut w = [0u32; 80];
-        for (i, word) in block.chunks_exact(4).enumerate() {
-            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e] = h;
-        for (i, wi) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
-                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
-                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
-                _ => (b ^ c ^ d, 0xCA62_C1D6),
-            };
-            let t = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(*wi);
-            e = d;
-            d = c;
-            c = b.rotate_left(30);
-            b = a;
-            a = t;
-        }
-        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
-            *x = x.wrapping_add(y);
-        }
-    }
-    let mut out = [0u8; 20];
-    for (chunk, word) in out.chunks_exact_mut(4).zip(h) {
-        chunk.copy_from_slice(&word.to_be_bytes());
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sha1_matches_fips_180_vectors() {
-        assert_eq!(hex(&sha1(b"")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-        assert_eq!(
-            hex(&sha1(b"abc")),
-            "a9993e364706816aba3e25717850c26c9cd0d89d"
-        );
-        assert_eq!(
-            hex(&sha1(
-                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
-            )),
-            "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
-        );
-        assert_eq!(
-            hex(&sha1(&vec![b'a'; 1_000_000])),
-            "34aa973cd4c4daa4f61eeb2bdbad27316534016f"
-        );
-    }
 
     #[test]
     fn sso_cache_file_names_match_the_aws_cli() {

@@ -21,6 +21,7 @@
 //!   Build queries with [`uri_encode`] and the question does not arise.
 
 mod canonical;
+pub mod chunked;
 mod key;
 
 use std::fmt;

@@ -343,15 +343,15 @@ setters! {
     transfer_acceleration(bool) => Accelerate, Value::Bool;
     /// Checksum of uploads (not implemented yet: `build()` says so).
     checksum_algorithm(ChecksumAlgorithm) => ChecksumAlgorithm, Value::Checksum;
-    /// How conditional puts work (only `ETag` is implemented).
+    /// How conditional puts work: `etag` (default), `disabled`, or a DynamoDB lock table.
     conditional_put(ConditionalPut) => ConditionalPut, Value::ConditionalPut;
-    /// How "copy if not exists" works (not implemented yet).
+    /// How "copy if not exists" works: S3's `If-None-Match` (default), `multipart`, a header, or DynamoDB.
     copy_if_not_exists(CopyIfNotExists) => CopyIfNotExists, Value::CopyIfNotExists;
-    /// Never send object tags (s3lite sends none yet).
+    /// Never send object tags (`PutOptions::tags`).
     disable_tagging(bool) => DisableTagging, Value::Bool;
-    /// Delete one object per request (s3lite has no bulk delete yet).
+    /// `delete_many` sends one DeleteObject per key instead of DeleteObjects.
     disable_bulk_delete(bool) => DisableBulkDelete, Value::Bool;
-    /// Requester-pays buckets (not implemented yet).
+    /// Requester-pays buckets: `x-amz-request-payer: requester` on every request and presigned URL.
     request_payer(bool) => RequestPayer, Value::Bool;
     /// S3 Express One Zone sessions (not implemented yet).
     s3_express(bool) => S3Express, Value::Bool;
@@ -373,7 +373,7 @@ setters! {
     role_session_name(impl Into<String>) => RoleSessionName, text;
     /// A custom STS endpoint.
     endpoint_url_sts(impl Into<String>) => EndpointUrlSts, text;
-    /// Server-side encryption of uploads (not implemented yet).
+    /// Server-side encryption: `AES256`, `aws:kms`, `aws:kms:dsse` or `sse-c`.
     server_side_encryption(ServerSideEncryption) => ServerSideEncryption, Value::Encryption;
     /// The KMS key of `aws:kms` encryption.
     sse_kms_key_id(impl Into<String>) => SseKmsKeyId, text;

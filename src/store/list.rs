@@ -206,6 +206,11 @@ pub(crate) fn meta_from_entry(e: ObjectEntry) -> ObjectMeta {
         version_id: None,
         content_type: None,
         storage_class: e.storage_class,
+        content_encoding: None,
+        content_disposition: None,
+        content_language: None,
+        cache_control: None,
+        expires: None,
         metadata: Vec::new(),
     }
 }

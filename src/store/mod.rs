@@ -16,13 +16,23 @@
 //! prefix they return the key unchanged.
 
 mod builder;
+mod checksums;
+mod chunked_body;
+mod copy;
+mod delete_many;
+mod dynamo;
+mod express;
+mod file_upload;
 mod list;
 mod multipart;
+mod presign;
 mod progress;
+mod put;
 mod region;
 pub(crate) mod request;
 mod resume;
 mod settings;
+mod sse;
 mod transfer;
 mod types;
 
@@ -30,15 +40,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{
-    CONTENT_TYPE, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE, RANGE,
-};
+use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE, RANGE};
 use http::{HeaderMap, Method, StatusCode};
 
 pub use builder::S3StoreBuilder;
+pub use delete_many::DeleteStream;
 pub use list::ListStream;
 pub use multipart::MultipartWriter;
+pub use presign::PresignOptions;
 pub use progress::{Progress, ProgressCallback};
+pub use put::{PutMode, PutOptions};
 pub use transfer::{Transfer, TransferConfig};
 pub use types::{GetOptions, GetRange, GetResult, ListOptions, ListResult, ObjectMeta, PutResult};
 
@@ -46,7 +57,7 @@ use request::{S3Request, StoreInner};
 use types::parse_content_range;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::{date, sign, xml};
+use crate::{date, xml};
 
 /// The longest object key S3 accepts, in bytes.
 const MAX_KEY_LEN: usize = 1024;
@@ -99,14 +110,7 @@ impl S3Store {
     /// # Ok(()) }
     /// ```
     pub async fn put(&self, key: &str, data: Bytes) -> Result<PutResult> {
-        let full = self.full_key(key);
-        check_key(&full)?;
-        let mut req = S3Request::new("PutObject", Method::PUT, Some(&full)).body(data);
-        if let Some(content_type) = self.content_type_for(key) {
-            req = req.header(CONTENT_TYPE, content_type)?;
-        }
-        let resp = self.inner.send(req).await?;
-        Ok(put_result(&resp.headers))
+        self.put_opts(key, data, PutOptions::default()).await
     }
 
     /// Writes `data` with a `Content-Type`.
@@ -119,13 +123,12 @@ impl S3Store {
         data: Bytes,
         content_type: &str,
     ) -> Result<PutResult> {
-        let full = self.full_key(key);
-        check_key(&full)?;
-        let req = S3Request::new("PutObject", Method::PUT, Some(&full))
-            .header(CONTENT_TYPE, content_type)?
-            .body(data);
-        let resp = self.inner.send(req).await?;
-        Ok(put_result(&resp.headers))
+        self.put_opts(
+            key,
+            data,
+            PutOptions::default().with_content_type(content_type),
+        )
+        .await
     }
 
     /// Reads the object `key` as a stream; [`GetResult::bytes`] collects it.
@@ -166,6 +169,10 @@ impl S3Store {
             S3Request::new("GetObject", Method::GET, Some(&full)).streaming(),
             &options,
         )?;
+        let mut req = sse::read_headers(req, self.encryption())?;
+        if self.inner.checksum.is_some() {
+            req = checksums::mode_header(req)?;
+        }
         let resp = self.inner.send(req).await?;
         let content_length = header_u64(&resp.headers, "content-length");
         let (range, size) = if options.range.is_some() {
@@ -200,6 +207,9 @@ impl S3Store {
             (0..len, len)
         };
         let meta = ObjectMeta::from_headers(key, &resp.headers, size);
+        // A ranged read cannot be checked against the object's checksum.
+        let expected = checksums::returned_full_object(&resp.headers)
+            .filter(|_| self.inner.checksum.is_some() && options.range.is_none());
         let known_end = if options.range.is_some() || content_length.is_some() {
             Some(range.end)
         } else {
@@ -210,10 +220,21 @@ impl S3Store {
             key: full.to_string(),
             etag: meta.etag.clone(),
             version_id: options.version_id.clone(),
+            extra_headers: sse::read_headers(
+                S3Request::new("GetObject", Method::GET, None),
+                self.encryption(),
+            )?
+            .headers,
             start: range.start,
             end: known_end,
         }
         .wrap(resp.body);
+        let body = match expected {
+            Some((alg, value)) => {
+                checksums::validating(body, alg, value, self.inner.target(Some(&full)))
+            }
+            None => body,
+        };
         Ok(GetResult { meta, range, body })
     }
 
@@ -238,6 +259,7 @@ impl S3Store {
             S3Request::new("HeadObject", Method::HEAD, Some(&full)),
             &options,
         )?;
+        let req = sse::read_headers(req, self.encryption())?;
         let resp = self.inner.send(req).await?;
         let size = header_u64(&resp.headers, "content-length").unwrap_or(0);
         Ok(ObjectMeta::from_headers(key, &resp.headers, size))
@@ -329,27 +351,10 @@ impl S3Store {
     /// body of a 200 answer is an error too.
     pub async fn copy(&self, from: &str, to: &str) -> Result<PutResult> {
         let (from_full, to_full) = (self.full_key(from), self.full_key(to));
-        let (from, to) = (&*from_full, &*to_full);
-        check_key(from)?;
-        check_key(to)?;
-        let source = format!(
-            "/{}/{}",
-            sign::uri_encode(&self.inner.bucket, true),
-            sign::encode_key_path(from)
-        );
-        let req = S3Request::new("CopyObject", Method::PUT, Some(to))
-            .header(http::HeaderName::from_static("x-amz-copy-source"), &source)?
-            .with_error_in_ok_body();
-        let resp = self.inner.send(req).await?;
-        let headers = resp.headers.clone();
-        let body = resp.body.collect().await?;
-        let target = self.inner.target(Some(to));
-        let parsed = xml::parse_copy_object_result(&body)
-            .map_err(|e| e.context(format!("CopyObject {target}")))?;
-        Ok(PutResult {
-            etag: parsed.etag,
-            version_id: header_text(&headers, "x-amz-version-id"),
-        })
+        check_key(&from_full)?;
+        check_key(&to_full)?;
+        let req = self.copy_request(&from_full, &to_full)?;
+        self.send_copy(req, &to_full).await
     }
 
     /// Creates the store's bucket in its region.

@@ -21,6 +21,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::transport::BoxFuture;
 use crate::xml::{self, CompletedPart, PartEntry, UploadEntry};
 
+use super::put::{PutMode, PutOptions};
 use super::types::PutResult;
 
 impl S3Store {
@@ -39,6 +40,22 @@ impl S3Store {
     /// `InvalidInput` for a bad key; what S3 answers (`NotFound` for a
     /// missing bucket, `PermissionDenied`, ...).
     pub async fn create_multipart_upload(&self, key: &str) -> Result<String> {
+        self.create_multipart_upload_opts(key, &PutOptions::default())
+            .await
+    }
+
+    /// As [`create_multipart_upload`](S3Store::create_multipart_upload), with
+    /// the object's attributes, metadata and tags (the `mode` of `options`
+    /// is not used: S3 checks conditions at completion).
+    ///
+    /// # Errors
+    /// As [`create_multipart_upload`](S3Store::create_multipart_upload).
+    pub async fn create_multipart_upload_opts(
+        &self,
+        key: &str,
+        options: &PutOptions,
+    ) -> Result<String> {
+        let store_key = key;
         let full = self.full_key(key);
         let key = full.as_ref();
         check_key(key)?;
@@ -47,6 +64,8 @@ impl S3Store {
         // lost answer is left to lifecycle rules (AbortIncompleteMultipartUpload).
         let req =
             S3Request::new("CreateMultipartUpload", Method::POST, Some(key)).query("uploads", "");
+        let req = self.object_headers(req, store_key, options)?;
+        let req = super::checksums::create_headers(req, self.inner.checksum)?;
         let target = self.inner.target(Some(key));
         let body = self.inner.send(req).await?.body.collect().await?;
         xml::parse_initiate_multipart_upload(&body)
@@ -81,6 +100,8 @@ impl S3Store {
             .query("partNumber", &part_number.to_string())
             .query("uploadId", upload_id)
             .body(data);
+        let req = super::sse::read_headers(req, self.encryption())?;
+        let (req, checksum) = super::checksums::add_checksum(req, self.inner.checksum)?;
         let resp = self.inner.send(req).await?;
         let etag = header_text(&resp.headers, "etag").ok_or_else(|| {
             self.protocol_error(
@@ -89,7 +110,11 @@ impl S3Store {
                 format!("part {part_number}: no ETag in the answer"),
             )
         })?;
-        Ok(CompletedPart::new(part_number, etag))
+        let mut part = CompletedPart::new(part_number, etag);
+        if let (Some(alg), Some(value)) = (self.inner.checksum, checksum) {
+            super::checksums::set_part_checksum(&mut part, alg, value);
+        }
+        Ok(part)
     }
 
     /// Makes the object `key` from the uploaded `parts` (in ascending part
@@ -108,6 +133,25 @@ impl S3Store {
         upload_id: &str,
         parts: &[CompletedPart],
     ) -> Result<PutResult> {
+        self.complete_multipart_upload_opts(key, upload_id, parts, &PutMode::Overwrite)
+            .await
+    }
+
+    /// As [`complete_multipart_upload`](S3Store::complete_multipart_upload),
+    /// only if `mode` holds: [`PutMode::Create`] sends `If-None-Match: *`,
+    /// [`PutMode::Update`] `If-Match`.
+    ///
+    /// # Errors
+    /// As [`complete_multipart_upload`](S3Store::complete_multipart_upload);
+    /// `AlreadyExists` / `PreconditionFailed` when the condition fails (the
+    /// upload stays open: abort it).
+    pub async fn complete_multipart_upload_opts(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+        mode: &PutMode,
+    ) -> Result<PutResult> {
         let full = self.full_key(key);
         let key = full.as_ref();
         check_key(key)?;
@@ -124,8 +168,13 @@ impl S3Store {
             .body(Bytes::from(body))
             .idempotent(true)
             .with_error_in_ok_body();
+        let req = super::put::mode_headers(req, mode)?;
         let target = self.inner.target(Some(key));
-        let resp = self.inner.send(req).await?;
+        let resp = self
+            .inner
+            .send(req)
+            .await
+            .map_err(|e| super::put::conditional_error(e, mode))?;
         let version_id = header_text(&resp.headers, "x-amz-version-id");
         let body = resp.body.collect().await?;
         if let Some(e) = error_in_ok_body("CompleteMultipartUpload", &target, &body) {
@@ -133,6 +182,9 @@ impl S3Store {
         }
         let parsed = xml::parse_complete_multipart_upload(&body)
             .map_err(|e| e.context(format!("CompleteMultipartUpload {target}")))?;
+        if let Some(alg) = self.inner.checksum {
+            super::checksums::check_completed(&target, parts, alg, &parsed)?;
+        }
         Ok(PutResult {
             etag: parsed.etag,
             version_id,

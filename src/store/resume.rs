@@ -24,6 +24,8 @@ pub(crate) struct Download {
     /// The ETag the first answer carried; without one the body is not resumed.
     pub(crate) etag: Option<String>,
     pub(crate) version_id: Option<String>,
+    /// Headers every resume repeats (SSE-C key headers).
+    pub(crate) extra_headers: http::HeaderMap,
     /// Absolute offset of the first byte of the body.
     pub(crate) start: u64,
     /// Absolute offset just past the last byte, when the length is known.
@@ -102,6 +104,7 @@ async fn fetch_rest(d: &Download, etag: &str, from: u64) -> Result<ResponseBody>
         .streaming()
         .header(RANGE, &range)?
         .header(IF_MATCH, etag)?;
+    req.headers.extend(d.extra_headers.clone());
     if let Some(v) = &d.version_id {
         req = req.query("versionId", v);
     }

@@ -15,6 +15,8 @@ pub(crate) struct StoreSettings {
     content_types: Vec<(String, String)>,
     /// Part size, threshold and concurrency of the transfer helpers.
     pub(crate) transfer: TransferConfig,
+    /// Conditional put, copy-if-not-exists, tagging, bulk delete, SSE.
+    pub(crate) writes: super::put::WriteSettings,
 }
 
 impl StoreSettings {
@@ -34,6 +36,7 @@ impl StoreSettings {
             default_content_type,
             content_types,
             transfer,
+            writes: super::put::WriteSettings::default(),
         }
     }
 }

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
 use super::multipart::MultipartWriter;
@@ -280,7 +280,7 @@ impl Transfer {
     ) -> Result<PutResult> {
         let path = path.as_ref();
         check_key(&self.store.full_key(key))?;
-        let mut file = tokio::fs::File::open(path)
+        let file = tokio::fs::File::open(path)
             .await
             .map_err(|e| io_error("open", path, e))?;
         let size = file
@@ -288,35 +288,37 @@ impl Transfer {
             .await
             .map_err(|e| io_error("read the size of", path, e))?
             .len();
+        drop(file);
         let tracker = Tracker::new(progress, Some(size));
+        if self.store.inner.checksum.is_some() {
+            return super::file_upload::upload_file_in_memory(
+                &self.store,
+                key,
+                path,
+                &self.config,
+                tracker,
+            )
+            .await;
+        }
+        // Bodies are read from the file while sent (RequestBody::File): no
+        // part is held in memory, and a retry resends the same bytes.
         if size < self.config.multipart_threshold {
-            let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-            file.read_to_end(&mut data)
-                .await
-                .map_err(|e| io_error("read", path, e))?;
-            let len = data.len() as u64;
-            let put = self.store.put(key, data.into()).await?;
-            tracker.add(len);
+            let put = self.store.put_file(key, path, size).await?;
+            tracker.add(size);
             tracker.finish();
             return Ok(put);
         }
         let part_size = self.config.part_size_for(Some(size))?;
-        let mut writer = MultipartWriter::new(self.store.clone(), key, part_size, &self.config)
-            .with_tracker(tracker);
-        loop {
-            let part = match read_part(&mut file, part_size).await {
-                Ok(part) => part,
-                Err(e) => {
-                    let _ = writer.abort().await;
-                    return Err(io_error("read", path, e));
-                }
-            };
-            if part.is_empty() {
-                break;
-            }
-            writer.put_part(part).await?;
-        }
-        writer.complete().await
+        super::file_upload::upload_file_multipart(
+            &self.store,
+            key,
+            path,
+            size,
+            part_size,
+            self.config.max_concurrency,
+            tracker,
+        )
+        .await
     }
 
     /// Downloads the object `key` into the file at `path` (created or
@@ -661,18 +663,6 @@ fn temp_name(name: &std::ffi::OsStr) -> String {
         name.to_string_lossy(),
         std::process::id()
     )
-}
-
-/// Reads up to `size` bytes: fewer only at the end of the file.
-async fn read_part(file: &mut tokio::fs::File, size: u64) -> io::Result<Bytes> {
-    let size = usize::try_from(size).unwrap_or(usize::MAX);
-    let mut buf = BytesMut::with_capacity(size);
-    while buf.len() < size {
-        if file.read_buf(&mut buf).await? == 0 {
-            break;
-        }
-    }
-    Ok(buf.freeze())
 }
 
 fn concat(chunks: Vec<Bytes>) -> Bytes {

@@ -30,6 +30,16 @@ pub struct ObjectMeta {
     pub content_type: Option<String>,
     /// The storage class, where the server reports it.
     pub storage_class: Option<String>,
+    /// The `Content-Encoding` stored with the object.
+    pub content_encoding: Option<String>,
+    /// The `Content-Disposition` stored with the object.
+    pub content_disposition: Option<String>,
+    /// The `Content-Language` stored with the object.
+    pub content_language: Option<String>,
+    /// The `Cache-Control` stored with the object.
+    pub cache_control: Option<String>,
+    /// The `Expires` time stored with the object (when it is a valid HTTP date).
+    pub expires: Option<OffsetDateTime>,
     /// User metadata (`x-amz-meta-*`), names lower-cased without the prefix,
     /// sorted by name.
     pub metadata: Vec<(String, String)>,
@@ -63,6 +73,11 @@ impl ObjectMeta {
             version_id: text("x-amz-version-id"),
             content_type: text("content-type"),
             storage_class: text("x-amz-storage-class"),
+            content_encoding: text("content-encoding"),
+            content_disposition: text("content-disposition"),
+            content_language: text("content-language"),
+            cache_control: text("cache-control"),
+            expires: text("expires").and_then(|d| crate::date::parse_http_date(&d).ok()),
             metadata,
         }
     }

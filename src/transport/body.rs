@@ -2,6 +2,7 @@
 //! streams in.
 
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -19,8 +20,9 @@ pub type BodyStream = Pin<Box<dyn Stream<Item = crate::Result<Bytes>> + Send>>;
 
 /// The body of an [`HttpRequest`](super::HttpRequest).
 ///
-/// `Empty` and `Bytes` are cheap to clone ([`try_clone`](Self::try_clone)),
-/// so a retry can resend them; a `Stream` is sent once, chunk by chunk.
+/// `Empty`, `Bytes` and `File` can be sent again
+/// ([`try_clone`](Self::try_clone)), so a retry can resend them; a `Stream`
+/// is sent once, chunk by chunk.
 #[non_exhaustive]
 #[derive(Default)]
 pub enum RequestBody {
@@ -32,8 +34,24 @@ pub enum RequestBody {
     /// A body produced chunk by chunk. Set `Content-Length` in the request
     /// headers when the length is known (S3 requires it for a plain
     /// `PutObject`); otherwise the body is sent with chunked encoding. An
-    /// error from the stream aborts the request and is what `send` returns.
+    /// error from the stream aborts the request and is what `send` returns,
+    /// and so does a stream that ends before (or runs past) the
+    /// `Content-Length` it was sent with: a short body is never sent as
+    /// complete.
     Stream(BodyStream),
+    /// `len` bytes of the file at `path` from byte `offset`, read while
+    /// sending (at most 64 KiB in memory) with `Content-Length: len`. Each
+    /// attempt opens the file again, so a retry resends the same bytes. A
+    /// file that cannot be opened, or ends before `offset + len`, fails the
+    /// request without retries.
+    File {
+        /// The file to read.
+        path: std::path::PathBuf,
+        /// Where the body starts in the file.
+        offset: u64,
+        /// How many bytes to send.
+        len: u64,
+    },
 }
 
 impl RequestBody {
@@ -42,28 +60,58 @@ impl RequestBody {
         RequestBody::Stream(Box::pin(stream))
     }
 
+    /// `len` bytes of the file at `path` from byte `offset`; see
+    /// [`RequestBody::File`].
+    pub fn from_file(path: impl Into<std::path::PathBuf>, offset: u64, len: u64) -> Self {
+        RequestBody::File {
+            path: path.into(),
+            offset,
+            len,
+        }
+    }
+
     /// The body's length when known without reading it: `Some(0)` for
-    /// `Empty`, the length for `Bytes`, `None` for `Stream`.
+    /// `Empty`, the length for `Bytes` and `File`, `None` for `Stream`.
     pub fn len_hint(&self) -> Option<u64> {
         match self {
             RequestBody::Empty => Some(0),
             RequestBody::Bytes(b) => Some(b.len() as u64),
+            RequestBody::File { len, .. } => Some(*len),
             RequestBody::Stream(_) => None,
         }
     }
 
-    /// Whether the body can be sent again (`Empty` and `Bytes`).
+    /// Whether the body can be sent again (all but `Stream`).
     pub fn is_replayable(&self) -> bool {
         !matches!(self, RequestBody::Stream(_))
     }
 
-    /// A copy for a retry: `Some` for `Empty` and `Bytes` (no data copied),
-    /// `None` for `Stream`.
+    /// A copy for a retry: `Some` for `Empty`, `Bytes` (no data copied) and
+    /// `File` (the file is read again), `None` for `Stream`.
     pub fn try_clone(&self) -> Option<RequestBody> {
         match self {
             RequestBody::Empty => Some(RequestBody::Empty),
             RequestBody::Bytes(b) => Some(RequestBody::Bytes(b.clone())),
+            RequestBody::File { path, offset, len } => Some(RequestBody::File {
+                path: path.clone(),
+                offset: *offset,
+                len: *len,
+            }),
             RequestBody::Stream(_) => None,
+        }
+    }
+
+    /// The body as a stream of chunks, for [`HttpClient`](super::HttpClient)
+    /// implementations: a `File` is opened and read lazily, on the first poll.
+    pub fn into_stream(self) -> BodyStream {
+        match self {
+            RequestBody::Empty => Box::pin(futures_stream(|| None)),
+            RequestBody::Bytes(b) => {
+                let mut once = Some(b).filter(|b| !b.is_empty());
+                Box::pin(futures_stream(move || once.take().map(Ok)))
+            }
+            RequestBody::Stream(s) => s,
+            RequestBody::File { path, offset, len } => Box::pin(FileStream::new(path, offset, len)),
         }
     }
 }
@@ -74,6 +122,12 @@ impl fmt::Debug for RequestBody {
             RequestBody::Empty => f.write_str("Empty"),
             RequestBody::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
             RequestBody::Stream(_) => f.write_str("Stream"),
+            RequestBody::File { path, offset, len } => f
+                .debug_struct("File")
+                .field("path", path)
+                .field("offset", offset)
+                .field("len", len)
+                .finish(),
         }
     }
 }
@@ -299,10 +353,17 @@ const SEND_PIECE: usize = 64 * 1024;
 /// A [`RequestBody`] being sent: yields pieces of at most [`SEND_PIECE`]
 /// bytes, ticks `progress` for each, and keeps a failing stream's error in
 /// `progress` (the HTTP library only sees [`BodyAborted`]).
+///
+/// A stream or file with a known length (`Content-Length`) must deliver
+/// exactly that many bytes: one that ends early or runs past it fails the
+/// request instead of letting the connection be reused for a short body.
 pub(crate) struct SendBody {
     pending: Bytes,
     stream: Option<BodyStream>,
+    /// Bytes not yet yielded, when the length is known.
     remaining: Option<u64>,
+    /// The declared length, for the error message.
+    declared: Option<u64>,
     progress: Arc<Progress>,
 }
 
@@ -320,11 +381,16 @@ impl SendBody {
                 (b, None, Some(len))
             }
             RequestBody::Stream(s) => (Bytes::new(), Some(s), content_length),
+            file @ RequestBody::File { .. } => {
+                let len = file.len_hint();
+                (Bytes::new(), Some(file.into_stream()), len)
+            }
         };
         SendBody {
             pending,
             stream,
             remaining,
+            declared: remaining,
             progress,
         }
     }
@@ -346,6 +412,26 @@ impl SendBody {
     pub(crate) fn is_end(&self) -> bool {
         self.pending.is_empty() && self.stream.is_none()
     }
+
+    /// Ends the body with `error`, kept for `send` to return.
+    fn abort(&mut self, error: Error) -> Poll<Option<Result<Bytes, BodyAborted>>> {
+        self.stream = None;
+        self.pending = Bytes::new();
+        self.progress.set_body_error(error);
+        Poll::Ready(Some(Err(BodyAborted)))
+    }
+
+    /// The error for a body whose length is not the declared one.
+    fn length_mismatch(&self, what: &str) -> Error {
+        let declared = self.declared.unwrap_or(0);
+        let sent = declared - self.remaining.unwrap_or(0);
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "the body {what} after {sent} of the {declared} bytes of its Content-Length; the request was aborted, not sent short"
+            ),
+        )
+    }
 }
 
 impl Stream for SendBody {
@@ -365,18 +451,123 @@ impl Stream for SendBody {
                 return Poll::Ready(None);
             };
             match stream.as_mut().poll_next(cx) {
-                Poll::Ready(Some(Ok(chunk))) => this.pending = chunk,
-                Poll::Ready(Some(Err(e))) => {
-                    this.stream = None;
-                    this.progress.set_body_error(e);
-                    return Poll::Ready(Some(Err(BodyAborted)));
+                Poll::Ready(Some(Ok(chunk))) => {
+                    if this.remaining.is_some_and(|r| chunk.len() as u64 > r) {
+                        let e = this.length_mismatch("ran past its end");
+                        return this.abort(e);
+                    }
+                    this.pending = chunk;
                 }
+                Poll::Ready(Some(Err(e))) => return this.abort(e),
                 Poll::Ready(None) => {
+                    if this.remaining.is_some_and(|r| r > 0) {
+                        let e = this.length_mismatch("ended");
+                        return this.abort(e);
+                    }
                     this.stream = None;
                     this.progress.tick();
                     return Poll::Ready(None);
                 }
                 Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// Reads `len` bytes of a file from `offset`, [`SEND_PIECE`] at a time;
+/// opened on the first poll.
+struct FileStream {
+    path: std::path::PathBuf,
+    state: FileState,
+    left: u64,
+    len: u64,
+    scratch: Vec<u8>,
+}
+
+enum FileState {
+    Opening(Pin<Box<dyn Future<Output = std::io::Result<tokio::fs::File>> + Send>>),
+    Reading(tokio::fs::File),
+    Done,
+}
+
+impl FileStream {
+    fn new(path: std::path::PathBuf, offset: u64, len: u64) -> Self {
+        let open = {
+            let path = path.clone();
+            async move {
+                use tokio::io::AsyncSeekExt as _;
+                let mut file = tokio::fs::File::open(&path).await?;
+                if offset > 0 {
+                    file.seek(std::io::SeekFrom::Start(offset)).await?;
+                }
+                Ok(file)
+            }
+        };
+        FileStream {
+            path,
+            state: FileState::Opening(Box::pin(open)),
+            left: len,
+            len,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self, e: std::io::Error) -> Poll<Option<crate::Result<Bytes>>> {
+        self.state = FileState::Done;
+        let kind = match e.kind() {
+            std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+            std::io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
+            _ => ErrorKind::InvalidInput,
+        };
+        let message = format!("cannot read {}: {e}", self.path.display());
+        Poll::Ready(Some(Err(Error::new(kind, message).with_source(e))))
+    }
+}
+
+impl Stream for FileStream {
+    type Item = crate::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        use tokio::io::AsyncRead as _;
+        let this = &mut *self;
+        loop {
+            match &mut this.state {
+                FileState::Opening(open) => match open.as_mut().poll(cx) {
+                    Poll::Ready(Ok(file)) => this.state = FileState::Reading(file),
+                    Poll::Ready(Err(e)) => return this.fail(e),
+                    Poll::Pending => return Poll::Pending,
+                },
+                FileState::Reading(file) => {
+                    if this.left == 0 {
+                        this.state = FileState::Done;
+                        return Poll::Ready(None);
+                    }
+                    // `left` is at most SEND_PIECE here, so the cast is exact.
+                    let n = this.left.min(SEND_PIECE as u64) as usize;
+                    this.scratch.resize(n, 0);
+                    let mut buf = tokio::io::ReadBuf::new(&mut this.scratch[..n]);
+                    match Pin::new(file).poll_read(cx, &mut buf) {
+                        Poll::Ready(Ok(())) if buf.filled().is_empty() => {
+                            let read = this.len - this.left;
+                            let e = std::io::Error::new(
+                                std::io::ErrorKind::UnexpectedEof,
+                                format!(
+                                    "the file ended after {read} of {} bytes; it changed during the upload",
+                                    this.len
+                                ),
+                            );
+                            return this.fail(e);
+                        }
+                        Poll::Ready(Ok(())) => {
+                            let chunk = Bytes::copy_from_slice(buf.filled());
+                            this.left -= chunk.len() as u64;
+                            return Poll::Ready(Some(Ok(chunk)));
+                        }
+                        Poll::Ready(Err(e)) => return this.fail(e),
+                        Poll::Pending => return Poll::Pending,
+                    }
+                }
+                FileState::Done => return Poll::Ready(None),
             }
         }
     }
@@ -493,6 +684,62 @@ mod tests {
         }
         assert_eq!(sizes, [SEND_PIECE, SEND_PIECE, 1]);
         assert!(send.is_end());
+    }
+
+    #[tokio::test]
+    async fn file_body_sends_its_range_again_on_each_clone() {
+        let path = std::env::temp_dir().join(format!("s3lite-body-{}", std::process::id()));
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap_or_else(|e| panic!("{e}"));
+        let body = RequestBody::from_file(&path, 1_000, 150_000);
+        assert_eq!(body.len_hint(), Some(150_000));
+        for _ in 0..2 {
+            let copy = body
+                .try_clone()
+                .unwrap_or_else(|| panic!("file bodies replay"));
+            let mut send = SendBody::new(copy, None, Progress::new());
+            let mut got = Vec::new();
+            while let Some(piece) =
+                std::future::poll_fn(|cx| Pin::new(&mut send).poll_next(cx)).await
+            {
+                got.extend_from_slice(&piece.unwrap_or_else(|_| panic!("read failed")));
+            }
+            assert!(got == data[1_000..151_000], "wrong bytes");
+        }
+        // Past the end of the file: the body fails instead of ending short.
+        let long = RequestBody::from_file(&path, 150_000, 60_000);
+        let mut send = SendBody::new(long, None, Progress::new());
+        let progress = Arc::clone(&send.progress);
+        let mut failed = false;
+        while let Some(piece) = std::future::poll_fn(|cx| Pin::new(&mut send).poll_next(cx)).await {
+            failed |= piece.is_err();
+        }
+        let _ = std::fs::remove_file(&path);
+        assert!(failed);
+        let e = progress.take_body_error().map(|e| e.to_string());
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.contains("ended after 50000 of 60000")),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn stream_longer_than_its_content_length_is_aborted() {
+        let mut parts = vec![Bytes::from("67890"), Bytes::from("12345")];
+        let body = RequestBody::from_stream(futures_stream(move || parts.pop().map(Ok)));
+        let progress = Progress::new();
+        let mut send = SendBody::new(body, Some(7), Arc::clone(&progress));
+        let mut items = Vec::new();
+        while let Some(piece) = std::future::poll_fn(|cx| Pin::new(&mut send).poll_next(cx)).await {
+            items.push(piece.is_ok());
+        }
+        assert_eq!(items, [true, false]);
+        let e = progress.take_body_error().map(|e| e.to_string());
+        assert!(
+            e.as_deref().is_some_and(|e| e.contains("ran past its end")),
+            "{e:?}"
+        );
     }
 
     #[tokio::test]

@@ -41,7 +41,9 @@ pub use object::{
     CopyObjectResult, DeleteErrorEntry, DeleteObject, DeleteResult, DeletedEntry,
     parse_copy_object_result, parse_delete_result, write_delete_objects,
 };
-pub use sts::{StsCredentials, StsError, parse_sts_credentials, parse_sts_error};
+pub use sts::{
+    StsCredentials, StsError, parse_create_session, parse_sts_credentials, parse_sts_error,
+};
 
 #[cfg(test)]
 mod tests {

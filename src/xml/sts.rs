@@ -74,6 +74,39 @@ pub fn parse_sts_credentials(body: &[u8]) -> Result<StsCredentials> {
     })
 }
 
+/// Reads the answer of S3 Express [CreateSession]: `<CreateSessionResult>`
+/// with the same four `<Credentials>` fields as STS.
+///
+/// [CreateSession]: https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateSession.html
+///
+/// # Errors
+///
+/// As [`parse_sts_credentials`].
+pub fn parse_create_session(body: &[u8]) -> Result<StsCredentials> {
+    parse_doc(
+        body,
+        &["CreateSessionResult", "CreateSessionOutput"],
+        |root| {
+            let creds = root
+                .child("Credentials")
+                .ok_or_else(|| root.missing("Credentials"))?;
+            let secret = creds
+                .opt_trim("SecretAccessKey")
+                .ok_or_else(|| creds.missing("SecretAccessKey"))?;
+            Ok(StsCredentials {
+                access_key_id: creds
+                    .opt_trim("AccessKeyId")
+                    .ok_or_else(|| creds.missing("AccessKeyId"))?,
+                secret_access_key: SecretKey::new(secret),
+                session_token: creds
+                    .opt_trim("SessionToken")
+                    .ok_or_else(|| creds.missing("SessionToken"))?,
+                expiration: creds.req_date("Expiration")?,
+            })
+        },
+    )
+}
+
 /// The fields of an STS `<ErrorResponse>` body.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]

@@ -23,6 +23,16 @@ impl Server {
         from_env("localstack", "S3LITE_LOCALSTACK_ENDPOINT", None)
     }
 
+    /// The second LocalStack that checks presigned URLs, from
+    /// `S3LITE_LOCALSTACK_STRICT_ENDPOINT`.
+    pub(crate) fn localstack_strict() -> Option<Server> {
+        from_env(
+            "localstack-strict",
+            "S3LITE_LOCALSTACK_STRICT_ENDPOINT",
+            None,
+        )
+    }
+
     /// s3s-fs, from `S3LITE_S3SFS_ENDPOINT` and its key variables.
     pub(crate) fn s3s_fs() -> Option<Server> {
         from_env(

@@ -44,6 +44,9 @@ pub(crate) enum Fault {
     TruncateAfter(usize),
     /// Send the head and the first `n` body bytes, then send nothing more.
     StallAfter(usize),
+    /// Read the first `n` bytes of the *request* body (or all of a shorter
+    /// one), then reset the connection without answering.
+    ResetDuringRequestBody(usize),
 }
 
 /// One expected request and its answer.
@@ -121,6 +124,8 @@ pub(crate) struct Seen {
     pub(crate) path: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    /// Why reading the request body failed (the client aborted it), if it did.
+    pub(crate) body_error: Option<String>,
 }
 
 impl Seen {
@@ -133,11 +138,16 @@ impl Seen {
     }
 }
 
+type Responder = dyn Fn(&Seen) -> Step + Send + Sync;
+
 #[derive(Default)]
 struct State {
     script: Mutex<VecDeque<Step>>,
+    /// Answers every request instead of the script (concurrent tests).
+    responder: Option<Box<Responder>>,
     seen: Mutex<Vec<Seen>>,
     problems: Mutex<Vec<String>>,
+    arrived: tokio::sync::Notify,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -155,14 +165,32 @@ pub(crate) struct FaultServer {
 impl FaultServer {
     /// Starts a server that plays `script` in order.
     pub(crate) async fn start(script: impl IntoIterator<Item = Step>) -> FaultServer {
+        let state = State::default();
+        lock(&state.script).extend(script);
+        Self::serve(state).await
+    }
+
+    /// Starts a server that answers each request with `respond(request)`,
+    /// in whatever order requests come; the step's method and path are not
+    /// checked. For requests sent concurrently.
+    pub(crate) async fn respond_with(
+        respond: impl Fn(&Seen) -> Step + Send + Sync + 'static,
+    ) -> FaultServer {
+        let state = State {
+            responder: Some(Box::new(respond)),
+            ..State::default()
+        };
+        Self::serve(state).await
+    }
+
+    async fn serve(state: State) -> FaultServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|e| panic!("bind: {e}"));
         let addr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("local_addr: {e}"));
-        let state = Arc::new(State::default());
-        lock(&state.script).extend(script);
+        let state = Arc::new(state);
         let connections = Arc::new(Mutex::new(Vec::new()));
         let accept = tokio::spawn({
             let state = Arc::clone(&state);
@@ -195,6 +223,21 @@ impl FaultServer {
     /// How many requests arrived.
     pub(crate) fn requests(&self) -> usize {
         lock(&self.state.seen).len()
+    }
+
+    /// Waits (at most 10 s) until `n` requests have arrived: the server may
+    /// record a request after the client has already seen its outcome.
+    pub(crate) async fn wait_for_requests(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let arrived = self.state.arrived.notified();
+            if self.requests() >= n {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!("fault server: {} of {n} requests arrived", self.requests());
+            }
+        }
     }
 }
 
@@ -255,25 +298,50 @@ async fn handle(
     state: &State,
     reset: &Arc<AtomicBool>,
 ) -> Result<hyper::Response<ServerBody>, std::io::Error> {
-    let (parts, body) = req.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let (parts, mut body) = req.into_parts();
     let path = parts
         .uri
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
+    // How much of the request body to read before a scripted reset.
+    let read_limit = match lock(&state.script).front().map(|s| &s.fault) {
+        Some(Fault::ResetDuringRequestBody(n)) if state.responder.is_none() => Some(*n),
+        _ => None,
+    };
+    let mut received = Vec::new();
+    let mut body_error = None;
+    while read_limit.is_none_or(|n| received.len() < n) {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    received.extend_from_slice(&data);
+                }
+            }
+            Some(Err(e)) => {
+                body_error = Some(e.to_string());
+                break;
+            }
+            None => break,
+        }
+    }
     let seen = Seen {
         method: parts.method.clone(),
         path: path.clone(),
         headers: parts.headers.clone(),
-        body,
+        body: Bytes::from(received),
+        body_error,
     };
     lock(&state.seen).push(seen.clone());
-    let step = lock(&state.script).pop_front();
+    state.arrived.notify_waiters();
+    let step = match &state.responder {
+        Some(respond) => Some(respond(&seen)).map(|mut s| {
+            s.method = parts.method.clone();
+            s.path = path.clone();
+            s
+        }),
+        None => lock(&state.script).pop_front(),
+    };
     let Some(step) = step else {
         lock(&state.problems).push(format!("unexpected request {} {path}", parts.method));
         return Ok(plain(StatusCode::BAD_REQUEST, "unexpected request"));
@@ -301,7 +369,7 @@ async fn handle(
     let total = step.body.len();
     let (body, cut): (ServerBody, _) = match step.fault {
         Fault::None => (full(step.body), None),
-        Fault::ResetBeforeResponse => {
+        Fault::ResetBeforeResponse | Fault::ResetDuringRequestBody(_) => {
             reset.store(true, Ordering::SeqCst);
             return Err(std::io::Error::other("scripted reset before response"));
         }

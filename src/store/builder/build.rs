@@ -7,14 +7,17 @@ use std::time::Duration;
 
 use super::S3StoreBuilder;
 use super::value::{self, Source, Value};
-use crate::config::{ConditionalPut, KeyGroup, S3ConfigKey as K, ServerSideEncryption};
+use crate::config::{KeyGroup, S3ConfigKey as K, ServerSideEncryption};
 use crate::credentials::{CredentialProvider, Credentials, DefaultChain, StaticProvider};
 use crate::endpoint::{AddressingStyle, Endpoint};
 use crate::error::{Error, Result};
-use crate::retry::RetryConfig;
+use crate::retry::{RetryConfig, SystemClock};
 use crate::store::S3Store;
+use crate::store::express::ExpressSessions;
+use crate::store::put::WriteSettings;
 use crate::store::request::{RetryState, StoreInner};
 use crate::store::settings::StoreSettings;
+use crate::store::sse::Encryption;
 use crate::transport::{ClientOptions, HttpClient};
 
 impl S3StoreBuilder {
@@ -25,11 +28,12 @@ impl S3StoreBuilder {
     /// key and the value that is wrong (secrets as `***`): an unknown or
     /// malformed value, a missing bucket, a malformed endpoint or URL,
     /// `http://` without `allow_http`, only one of key id and secret,
-    /// inconsistent encryption settings.
+    /// inconsistent encryption settings, an SSE-C key that is not 32
+    /// bytes of base64, `skip_signature` with an S3 Express
+    /// directory bucket (CreateSession needs credentials).
     /// [`ErrorKind::NotImplemented`](crate::ErrorKind::NotImplemented)
     /// naming the key when a value asks for behaviour s3lite does not have
-    /// yet (checksums, SSE, requester pays, S3 Express sessions, conditional
-    /// put through DynamoDB, copy-if-not-exists, the credential sources
+    /// yet (the credential sources
     /// configured by `role_arn`, `web_identity_token_file`, container and
     /// instance-metadata keys).
     pub fn build(mut self) -> Result<S3Store> {
@@ -67,6 +71,7 @@ impl S3StoreBuilder {
                 AddressingStyle::Path
             }
         });
+        let endpoint_url_for_dynamo = endpoint_url.clone();
         let mut endpoint = Endpoint::aws(region.clone());
         endpoint.url = endpoint_url;
         endpoint.style = style;
@@ -76,8 +81,20 @@ impl S3StoreBuilder {
         endpoint.accelerate = self.on(K::Accelerate);
         let endpoint = endpoint.resolve(&bucket)?;
         self.check_encryption()?;
-        self.check_not_implemented(endpoint.is_express())?;
+        // S3 Express session auth: for directory buckets on AWS, or when
+        // asked for (a custom zonal endpoint).
+        let express = endpoint.is_express() || self.on(K::S3Express);
+        let checksum = match self.values.get(&K::ChecksumAlgorithm) {
+            Some((Value::Checksum(c), _)) => Some(*c),
+            _ => None,
+        };
         let skip_signature = self.on(K::SkipSignature);
+        if express && skip_signature {
+            return Err(K::SkipSignature.invalid(
+                "true",
+                "S3 Express directory buckets need credentials for CreateSession",
+            ));
+        }
         let credentials = if skip_signature {
             None
         } else {
@@ -100,22 +117,30 @@ impl S3StoreBuilder {
         };
         let transfer = self.transfer.take().unwrap_or_default();
         transfer.validate()?;
-        let settings = StoreSettings::new(
+        let mut settings = StoreSettings::new(
             self.prefix.take().map(|(p, _)| p),
             self.text(K::DefaultContentType).map(str::to_string),
             std::mem::take(&mut self.content_types),
             transfer,
         );
+        settings.writes = self.write_settings(endpoint_url_for_dynamo)?;
+        // Directory buckets do not support object tags.
+        settings.writes.disable_tagging |= express;
+        let clock = self.clock.take();
+        let session_clock = clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
         Ok(S3Store {
-            inner: Arc::new(StoreInner {
+            inner: Arc::new_cyclic(|store| StoreInner {
                 bucket,
                 endpoint,
                 region,
                 credentials,
                 client,
-                retry_state: RetryState::new(&retry, self.clock.take()),
+                retry_state: RetryState::new(&retry, clock),
                 retry,
                 unsigned_payload: self.on(K::UnsignedPayload),
+                request_payer: self.on(K::RequestPayer),
+                checksum,
+                express: express.then(|| ExpressSessions::new(store.clone(), session_clock)),
             }),
             settings: Arc::new(settings),
         })
@@ -302,58 +327,29 @@ impl S3StoreBuilder {
         }
     }
 
-    /// Keys whose behaviour s3lite lacks: `NotImplemented` when set to a
-    /// value that needs it.
-    fn check_not_implemented(&self, express_bucket: bool) -> Result<()> {
-        let ni = |key: K, why: &str| {
-            Err(key.not_implemented(&self.get_config_value(key).unwrap_or_default(), why))
+    /// Conditional put, copy-if-not-exists, tagging, bulk delete and SSE.
+    fn write_settings(&self, endpoint_url: Option<String>) -> Result<WriteSettings> {
+        let mut w = WriteSettings {
+            disable_tagging: self.on(K::DisableTagging),
+            disable_bulk_delete: self.on(K::DisableBulkDelete),
+            dynamo_endpoint: endpoint_url,
+            ..WriteSettings::default()
         };
-        if express_bucket || self.on(K::S3Express) {
-            return ni(
-                K::S3Express,
-                "S3 Express One Zone (directory buckets, CreateSession auth) is not implemented yet",
-            );
+        if let Some((Value::ConditionalPut(c), _)) = self.values.get(&K::ConditionalPut) {
+            w.conditional_put = c.clone();
         }
-        if self.values.contains_key(&K::ChecksumAlgorithm) {
-            return ni(
-                K::ChecksumAlgorithm,
-                "upload checksums are not implemented yet",
-            );
+        if let Some((Value::CopyIfNotExists(c), _)) = self.values.get(&K::CopyIfNotExists) {
+            w.copy_if_not_exists = Some(c.clone());
         }
-        if let Some((Value::ConditionalPut(c), _)) = self.values.get(&K::ConditionalPut)
-            && *c != ConditionalPut::ETag
-        {
-            return ni(
-                K::ConditionalPut,
-                "only the default (etag) conditional put is implemented",
-            );
+        if let Some((Value::Encryption(sse), _)) = self.values.get(&K::ServerSideEncryption) {
+            w.encryption = Some(Encryption::new(
+                *sse,
+                self.text(K::SseKmsKeyId),
+                self.flag(K::SseBucketKeyEnabled),
+                self.text(K::SseCustomerKeyBase64),
+            )?);
         }
-        if self.values.contains_key(&K::CopyIfNotExists) {
-            return ni(
-                K::CopyIfNotExists,
-                "copy-if-not-exists is not implemented yet",
-            );
-        }
-        if self.on(K::RequestPayer) {
-            return ni(
-                K::RequestPayer,
-                "requester-pays requests are not implemented yet",
-            );
-        }
-        for key in [
-            K::ServerSideEncryption,
-            K::SseKmsKeyId,
-            K::SseBucketKeyEnabled,
-            K::SseCustomerKeyBase64,
-        ] {
-            if self.values.contains_key(&key) {
-                return ni(
-                    key,
-                    "server-side encryption settings are not implemented yet",
-                );
-            }
-        }
-        Ok(())
+        Ok(w)
     }
 
     /// The default credential chain (environment, profiles, web identity,

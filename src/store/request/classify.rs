@@ -25,6 +25,10 @@ pub(crate) fn error_from_answer(
         Some(p) => (p.code, p.message, p.request_id),
         None => (None, None, None),
     };
+    // Without an <Error> body (HEAD), some servers still name the code in a
+    // header: S3 website endpoints `x-amz-error-code`, MinIO
+    // `x-minio-error-code` (minio/minio#17283).
+    let code = code.or_else(|| header_error_code(headers));
     let (kind, retryable) = match &region_hint {
         Some(_) => (ErrorKind::InvalidConfig, false),
         None => classify(status, code.as_deref()),
@@ -38,6 +42,16 @@ pub(crate) fn error_from_answer(
         .with_s3_error(code, message)
         .with_request_id(header_request_id.or(body_request_id))
         .with_retryable(retryable)
+}
+
+/// The error code of a bodiless answer, from its headers.
+fn header_error_code(headers: &HeaderMap) -> Option<String> {
+    ["x-amz-error-code", "x-minio-error-code"]
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok())
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+        .map(str::to_string)
 }
 
 /// An error for a 200 answer whose body is an S3 `<Error>` document

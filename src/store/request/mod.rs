@@ -21,6 +21,7 @@ use crate::retry::{
     self, Backoff, Clock, RETRY_COST, RetryBudget, RetryConfig, SystemClock, TIMEOUT_RETRY_COST,
     XorShift,
 };
+use crate::sign::chunked::ChunkSigner;
 use crate::sign::{self, PayloadHash, SignableRequest, SigningParams, UriEncoding};
 use crate::transport::{HttpClient, HttpRequest, HttpResponse, RequestBody, ResponseBody};
 
@@ -40,6 +41,13 @@ pub(crate) struct StoreInner {
     pub(crate) client: Arc<dyn HttpClient>,
     pub(crate) retry: RetryConfig,
     pub(crate) unsigned_payload: bool,
+    /// Send `x-amz-request-payer: requester` (requester-pays buckets).
+    pub(crate) request_payer: bool,
+    /// `checksum_algorithm`: upload checksums and GET validation.
+    pub(crate) checksum: Option<crate::checksum::ChecksumAlgorithm>,
+    /// S3 Express session credentials (directory buckets); requests are then
+    /// signed with them under `s3express`.
+    pub(crate) express: Option<super::express::ExpressSessions>,
     /// Clock, retry budget and clock offset shared by all requests.
     pub(crate) retry_state: RetryState,
 }
@@ -105,6 +113,12 @@ pub(crate) struct S3Request {
     /// that breaks mid-body is retried like any other failure, and returns
     /// it in memory.
     pub(crate) stream_body: bool,
+    /// An aws-chunked body, framed and signed chunk by chunk after the
+    /// headers are signed (`body` is then unused). Sent once, never retried.
+    pub(crate) chunked: Option<super::chunked_body::ChunkedUpload>,
+    /// Sign with the store's own credentials even on an S3 Express bucket
+    /// (CreateSession itself).
+    pub(crate) base_credentials: bool,
 }
 
 impl S3Request {
@@ -119,7 +133,21 @@ impl S3Request {
             body: RequestBody::Empty,
             error_in_ok_body: false,
             stream_body: false,
+            chunked: None,
+            base_credentials: false,
         }
+    }
+
+    /// Sends `upload` as an aws-chunked body (see [`chunked`](Self::chunked)).
+    pub(crate) fn chunked(mut self, upload: super::chunked_body::ChunkedUpload) -> Self {
+        self.chunked = Some(upload);
+        self
+    }
+
+    /// Sets [`base_credentials`](Self::base_credentials).
+    pub(crate) fn with_base_credentials(mut self) -> Self {
+        self.base_credentials = true;
+        self
     }
 
     /// Adds a header; the value must be a valid header value.
@@ -201,6 +229,8 @@ impl StoreInner {
             idempotent,
             error_in_ok_body: check_ok_body,
             stream_body,
+            mut chunked,
+            base_credentials,
         } = req;
         let target = self.target(key.as_deref());
         let path = match &key {
@@ -208,18 +238,37 @@ impl StoreInner {
             None => self.endpoint.bucket_path(),
         };
         let url = self.endpoint.url_for_path(&path, &query);
-        let payload = match &body {
+        let mut payload = match &body {
             RequestBody::Empty => PayloadHash::Empty,
             RequestBody::Bytes(b) if !self.unsigned_payload => PayloadHash::for_body(b),
             _ => PayloadHash::Unsigned,
         };
         headers.insert(HOST, header_value(self.endpoint.host())?);
+        if self.request_payer {
+            headers.insert("x-amz-request-payer", HeaderValue::from_static("requester"));
+        }
         match body.len_hint() {
             Some(len) if len > 0 || method == Method::PUT || method == Method::POST => {
                 headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
             }
             _ => {}
         }
+        if let Some(upload) = &chunked {
+            upload.add_headers(&mut headers);
+            payload = upload.mode.payload_hash();
+        }
+        // Directory buckets: session credentials (except for CreateSession)
+        // and the `s3express` signing name.
+        let express = self.express.as_ref().filter(|_| !base_credentials);
+        let provider: Option<&dyn CredentialProvider> = match express {
+            Some(sessions) => Some(sessions.provider()),
+            None => self.credentials.as_deref(),
+        };
+        let service = if self.express.is_some() {
+            super::express::SERVICE
+        } else {
+            "s3"
+        };
 
         let state = &self.retry_state;
         let clock = &*state.clock;
@@ -242,19 +291,31 @@ impl StoreInner {
             spare_body = current.try_clone();
             let signed_at = state.skew.now(clock);
             let mut attempt_headers = headers.clone();
-            if let Some(provider) = &self.credentials {
+            // When the credentials this attempt is signed with expire.
+            let mut creds_expire = None;
+            let mut chunk_signer = None;
+            if let Some(provider) = provider {
                 let creds = provider
                     .credentials()
                     .await
                     .map_err(|e| e.context(format!("{op} {target}")))?;
+                creds_expire = creds.expires_at();
+                // S3 Express: the session token is an ordinary signed header.
+                let mut session_token = creds.session_token();
+                if express.is_some()
+                    && let Some(token) = session_token.take()
+                {
+                    attempt_headers
+                        .insert(super::express::SESSION_TOKEN_HEADER, header_value(token)?);
+                }
                 let signed = {
                     let pairs = header_pairs(&attempt_headers)?;
                     let params = SigningParams {
                         access_key_id: creds.access_key_id(),
                         secret_key: creds.secret_key(),
-                        session_token: creds.session_token(),
+                        session_token,
                         region: &self.region,
-                        service: "s3",
+                        service,
                         time: signed_at,
                         uri_encoding: UriEncoding::S3,
                         payload: payload.clone(),
@@ -267,12 +328,24 @@ impl StoreInner {
                         query: &query,
                         headers: &pairs,
                     };
-                    sign::sign_request(&request, &params)?
+                    let signed = sign::sign_request(&request, &params)?;
+                    if chunked.is_some() {
+                        chunk_signer = Some(ChunkSigner::new(&params, &signed.signature)?);
+                    }
+                    signed
                 };
                 for (name, value) in signed.headers {
                     attempt_headers.insert(name, header_value(&value)?);
                 }
             }
+            let current = match chunked.take() {
+                Some(upload) => {
+                    // Framed and signed as it is sent: never replayable.
+                    spare_body = None;
+                    upload.into_body(chunk_signer)?
+                }
+                None => current,
+            };
             let request = HttpRequest {
                 method: method.clone(),
                 url: url.clone(),
@@ -359,7 +432,7 @@ impl StoreInner {
                 Some("ExpiredToken" | "InvalidToken" | "TokenRefreshRequired")
                     if !refreshed && replayable =>
                 {
-                    if let Some(provider) = &self.credentials {
+                    if let Some(provider) = provider {
                         provider.invalidate();
                         refreshed = true;
                         continue;
@@ -375,6 +448,25 @@ impl StoreInner {
                 {
                     skew_retried = true;
                     continue;
+                }
+                // S3 answers a failed HEAD with a bare 403/404 and no body, so
+                // no code: "it is not possible to retrieve the exact exception
+                // beyond these error codes" (HeadObject API reference; see
+                // aws/aws-sdk#50). A bodiless 400/403 while the signing
+                // credentials expire within the refresh window, or already have,
+                // is taken as ExpiredToken. Codes some servers put in headers
+                // (x-amz-error-code, MinIO's x-minio-error-code) are read by
+                // `error_from_answer` and take the arm above.
+                None if !refreshed
+                    && replayable
+                    && matches!(err.status(), Some(400 | 403))
+                    && creds_expire.is_some_and(|exp| exp <= signed_at + expiry_window()) =>
+                {
+                    if let Some(provider) = provider {
+                        provider.invalidate();
+                        refreshed = true;
+                        continue;
+                    }
                 }
                 _ => {}
             }
@@ -454,6 +546,14 @@ impl StoreInner {
             body: ResponseBody::from_bytes(bytes),
         })
     }
+}
+
+/// Credentials this close to their expiry count as expired when S3 rejects
+/// a request without saying why: the refresh window of
+/// [`CachingProvider`](crate::credentials::CachingProvider).
+fn expiry_window() -> time::Duration {
+    time::Duration::try_from(crate::credentials::DEFAULT_REFRESH_BEFORE)
+        .unwrap_or(time::Duration::ZERO)
 }
 
 fn header_value(value: &str) -> Result<HeaderValue> {

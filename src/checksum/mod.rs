@@ -1,0 +1,261 @@
+//! Checksums S3 accepts in `x-amz-checksum-*`: CRC32, CRC32C, CRC64NVME,
+//! SHA-1 and SHA-256.
+//!
+//! Pure: no I/O. The CRCs and SHA-1 are implemented here (table-driven
+//! slicing-by-8, FIPS 180-4); SHA-256 comes from the `sha2` crate the signer
+//! already uses. S3 wants each value as the base64 of its big-endian bytes:
+//! [`Hasher::finish_base64`].
+//!
+//! Multipart uploads: S3 keeps either a *composite* checksum (the checksum of
+//! the concatenated binary part checksums, written `<base64>-<parts>`,
+//! [`composite`]) or, for the CRCs, a *full-object* one (the CRC of the whole
+//! object, which S3 derives from the part CRCs). [`multipart_type`] says which
+//! s3lite asks for: full-object for CRC64NVME (the only type S3 allows for
+//! it), composite for the others.
+//!
+//! ```
+//! use s3lite::checksum::Hasher;
+//! use s3lite::config::ChecksumAlgorithm;
+//!
+//! let mut h = Hasher::new(ChecksumAlgorithm::Crc32);
+//! h.update(b"123456789");
+//! assert_eq!(h.finish_base64(), "y/Q5Jg=="); // 0xCBF43926
+//! ```
+
+mod crc;
+mod sha1;
+
+use sha2::{Digest, Sha256};
+
+pub use crate::config::ChecksumAlgorithm;
+pub use crc::{Crc32, Crc32c, Crc64Nvme};
+pub use sha1::{Sha1, sha1};
+
+use crate::encoding::{decode_base64, encode_base64};
+
+/// Which multipart checksum type s3lite uses for an algorithm.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChecksumType {
+    /// The checksum of the part checksums, `<base64>-<parts>`.
+    Composite,
+    /// The checksum of the whole object, as for a single PUT.
+    FullObject,
+}
+
+impl ChecksumType {
+    /// The `x-amz-checksum-type` value: `COMPOSITE` or `FULL_OBJECT`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChecksumType::Composite => "COMPOSITE",
+            ChecksumType::FullObject => "FULL_OBJECT",
+        }
+    }
+}
+
+/// The multipart checksum type s3lite asks for with `algorithm`:
+/// full-object for CRC64NVME (S3 allows nothing else), composite otherwise.
+pub fn multipart_type(algorithm: ChecksumAlgorithm) -> ChecksumType {
+    match algorithm {
+        ChecksumAlgorithm::Crc64Nvme => ChecksumType::FullObject,
+        _ => ChecksumType::Composite,
+    }
+}
+
+/// The header that carries an `algorithm` value: `x-amz-checksum-crc32c`, ...
+pub fn header_name(algorithm: ChecksumAlgorithm) -> &'static str {
+    match algorithm {
+        ChecksumAlgorithm::Crc32 => "x-amz-checksum-crc32",
+        ChecksumAlgorithm::Crc32c => "x-amz-checksum-crc32c",
+        ChecksumAlgorithm::Crc64Nvme => "x-amz-checksum-crc64nvme",
+        ChecksumAlgorithm::Sha1 => "x-amz-checksum-sha1",
+        _ => "x-amz-checksum-sha256",
+    }
+}
+
+/// Every algorithm, in a fixed order (CRC32, CRC32C, CRC64NVME, SHA1, SHA256).
+pub const ALL: [ChecksumAlgorithm; 5] = [
+    ChecksumAlgorithm::Crc32,
+    ChecksumAlgorithm::Crc32c,
+    ChecksumAlgorithm::Crc64Nvme,
+    ChecksumAlgorithm::Sha1,
+    ChecksumAlgorithm::Sha256,
+];
+
+/// A streaming checksum of any algorithm S3 supports.
+#[derive(Clone)]
+pub struct Hasher {
+    algorithm: ChecksumAlgorithm,
+    state: State,
+}
+
+#[derive(Clone)]
+enum State {
+    Crc32(Crc32),
+    Crc32c(Crc32c),
+    Crc64(Crc64Nvme),
+    Sha1(Box<Sha1>),
+    Sha256(Box<Sha256>),
+}
+
+impl Hasher {
+    /// A hasher for `algorithm` over no data yet.
+    pub fn new(algorithm: ChecksumAlgorithm) -> Self {
+        let state = match algorithm {
+            ChecksumAlgorithm::Crc32 => State::Crc32(Crc32::new()),
+            ChecksumAlgorithm::Crc32c => State::Crc32c(Crc32c::new()),
+            ChecksumAlgorithm::Crc64Nvme => State::Crc64(Crc64Nvme::new()),
+            ChecksumAlgorithm::Sha1 => State::Sha1(Box::default()),
+            _ => State::Sha256(Box::default()),
+        };
+        Hasher { algorithm, state }
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> ChecksumAlgorithm {
+        self.algorithm
+    }
+
+    /// Feeds `data`.
+    pub fn update(&mut self, data: &[u8]) {
+        match &mut self.state {
+            State::Crc32(c) => c.update(data),
+            State::Crc32c(c) => c.update(data),
+            State::Crc64(c) => c.update(data),
+            State::Sha1(h) => h.update(data),
+            State::Sha256(h) => h.update(data),
+        }
+    }
+
+    /// The checksum as big-endian bytes (4, 8, 20 or 32 of them).
+    pub fn finish(self) -> Vec<u8> {
+        match self.state {
+            State::Crc32(c) => c.finish().to_be_bytes().to_vec(),
+            State::Crc32c(c) => c.finish().to_be_bytes().to_vec(),
+            State::Crc64(c) => c.finish().to_be_bytes().to_vec(),
+            State::Sha1(h) => h.finish().to_vec(),
+            State::Sha256(h) => h.finalize().to_vec(),
+        }
+    }
+
+    /// The checksum as S3 writes it: base64 of the big-endian bytes.
+    pub fn finish_base64(self) -> String {
+        encode_base64(&self.finish())
+    }
+}
+
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hasher")
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The base64 `algorithm` checksum of `data`, as S3 wants it in
+/// `x-amz-checksum-*`.
+pub fn checksum_base64(algorithm: ChecksumAlgorithm, data: &[u8]) -> String {
+    let mut h = Hasher::new(algorithm);
+    h.update(data);
+    h.finish_base64()
+}
+
+/// The composite checksum of a multipart object from its parts' base64
+/// checksums (in part order): the checksum of their concatenated binary
+/// values, in base64, with `-<number of parts>` appended. `None` if a part
+/// value is not base64.
+///
+/// ```
+/// use s3lite::checksum::{checksum_base64, composite};
+/// use s3lite::config::ChecksumAlgorithm::Crc32c;
+///
+/// let parts = [checksum_base64(Crc32c, b"a"), checksum_base64(Crc32c, b"b")];
+/// assert!(composite(Crc32c, &parts).unwrap().ends_with("-2"));
+/// ```
+pub fn composite<S: AsRef<str>>(algorithm: ChecksumAlgorithm, parts: &[S]) -> Option<String> {
+    let mut h = Hasher::new(algorithm);
+    for part in parts {
+        h.update(&decode_base64(part.as_ref())?);
+    }
+    Some(format!("{}-{}", h.finish_base64(), parts.len()))
+}
+
+/// Whether `value` is a composite (multipart) checksum, `<base64>-<n>`,
+/// which cannot be checked against the bytes of a whole-object GET.
+pub fn is_composite(value: &str) -> bool {
+    value
+        .rsplit_once('-')
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_values_are_big_endian() {
+        // 0xCBF43926, 0xE3069283, 0xAE8B14860A799888 of "123456789".
+        let cases = [
+            (ChecksumAlgorithm::Crc32, "y/Q5Jg=="),
+            (ChecksumAlgorithm::Crc32c, "4waSgw=="),
+            (ChecksumAlgorithm::Crc64Nvme, "rosUhgp5mIg="),
+        ];
+        for (alg, want) in cases {
+            assert_eq!(checksum_base64(alg, b"123456789"), want, "{alg:?}");
+        }
+        // FIPS 180 "abc" digests, base64.
+        assert_eq!(
+            checksum_base64(ChecksumAlgorithm::Sha1, b"abc"),
+            "qZk+NkcGgWq6PiVxeFDCbJzQ2J0="
+        );
+        assert_eq!(
+            checksum_base64(ChecksumAlgorithm::Sha256, b"abc"),
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+        );
+    }
+
+    #[test]
+    fn trailer_vector_checksum_is_crc32c_of_the_doc_payload() {
+        // The aws-chunked trailer example sends x-amz-checksum-crc32c:sOO8/Q==
+        // for 66560 bytes of 'a'.
+        assert_eq!(
+            checksum_base64(ChecksumAlgorithm::Crc32c, &[b'a'; 66560]),
+            "sOO8/Q=="
+        );
+    }
+
+    #[test]
+    fn composite_hashes_binary_part_values() {
+        let a = checksum_base64(ChecksumAlgorithm::Sha256, b"part one");
+        let b = checksum_base64(ChecksumAlgorithm::Sha256, b"part two");
+        let mut raw = decode_base64(&a).unwrap_or_default();
+        raw.extend(decode_base64(&b).unwrap_or_default());
+        let want = format!("{}-2", checksum_base64(ChecksumAlgorithm::Sha256, &raw));
+        assert_eq!(composite(ChecksumAlgorithm::Sha256, &[a, b]), Some(want));
+        assert_eq!(composite(ChecksumAlgorithm::Crc32, &["!!"]), None);
+    }
+
+    #[test]
+    fn composite_values_are_recognised() {
+        assert!(is_composite("abcd==-3"));
+        assert!(!is_composite("y/Q5Jg=="));
+        assert!(!is_composite("ab-"));
+        assert!(!is_composite("a-b"));
+    }
+
+    #[test]
+    fn header_names_and_types() {
+        assert_eq!(
+            header_name(ChecksumAlgorithm::Crc64Nvme),
+            "x-amz-checksum-crc64nvme"
+        );
+        assert_eq!(
+            multipart_type(ChecksumAlgorithm::Crc64Nvme),
+            ChecksumType::FullObject
+        );
+        assert_eq!(
+            multipart_type(ChecksumAlgorithm::Sha1).as_str(),
+            "COMPOSITE"
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! Upload checksums on the wire (`checksum_algorithm`) and their check on
+//! download.
+//!
+//! - PutObject and UploadPart with a body in memory send
+//!   `x-amz-checksum-<alg>` (base64, computed here) and
+//!   `x-amz-sdk-checksum-algorithm`; S3 rejects a body that does not match.
+//! - CreateMultipartUpload sends `x-amz-checksum-algorithm` and
+//!   `x-amz-checksum-type` ([`checksum::multipart_type`]: full-object for
+//!   CRC64NVME, composite for the others); each part carries its checksum and
+//!   CompleteMultipartUpload lists them. A composite value that S3 returns at
+//!   completion is compared with the one computed from the parts.
+//! - GetObject sends `x-amz-checksum-mode: ENABLED` and checks the returned
+//!   full-object checksum while the body streams; the last chunk becomes an
+//!   [`ErrorKind::Integrity`] error on mismatch. Composite values (`...-N`)
+//!   and ranged reads cannot be checked and are passed through.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use http::{HeaderMap, HeaderName};
+
+use super::request::S3Request;
+use crate::checksum::{self, ChecksumAlgorithm, Hasher};
+use crate::error::{Error, ErrorKind, Result};
+use crate::transport::{RequestBody, ResponseBody};
+use crate::xml::{CompleteMultipartUploadResult, CompletedPart};
+
+/// Adds `x-amz-checksum-<alg>` for a body held in memory and returns the
+/// value; a streamed body is left alone (`None`).
+pub(crate) fn add_checksum(
+    mut req: S3Request,
+    algorithm: Option<ChecksumAlgorithm>,
+) -> Result<(S3Request, Option<String>)> {
+    let Some(alg) = algorithm else {
+        return Ok((req, None));
+    };
+    let value = match &req.body {
+        RequestBody::Empty => checksum::checksum_base64(alg, b""),
+        RequestBody::Bytes(b) => checksum::checksum_base64(alg, b),
+        _ => return Ok((req, None)),
+    };
+    req = req
+        .header(HeaderName::from_static(checksum::header_name(alg)), &value)?
+        .header(
+            HeaderName::from_static("x-amz-sdk-checksum-algorithm"),
+            alg.as_str(),
+        )?;
+    Ok((req, Some(value)))
+}
+
+/// `x-amz-checksum-algorithm` and `x-amz-checksum-type` for
+/// CreateMultipartUpload.
+pub(crate) fn create_headers(
+    req: S3Request,
+    algorithm: Option<ChecksumAlgorithm>,
+) -> Result<S3Request> {
+    let Some(alg) = algorithm else {
+        return Ok(req);
+    };
+    req.header(
+        HeaderName::from_static("x-amz-checksum-algorithm"),
+        alg.as_str(),
+    )?
+    .header(
+        HeaderName::from_static("x-amz-checksum-type"),
+        checksum::multipart_type(alg).as_str(),
+    )
+}
+
+/// Records a part's checksum in the field CompleteMultipartUpload sends.
+pub(crate) fn set_part_checksum(part: &mut CompletedPart, alg: ChecksumAlgorithm, value: String) {
+    let slot = match alg {
+        ChecksumAlgorithm::Crc32 => &mut part.checksum_crc32,
+        ChecksumAlgorithm::Crc32c => &mut part.checksum_crc32c,
+        ChecksumAlgorithm::Crc64Nvme => &mut part.checksum_crc64nvme,
+        ChecksumAlgorithm::Sha1 => &mut part.checksum_sha1,
+        _ => &mut part.checksum_sha256,
+    };
+    *slot = Some(value);
+}
+
+/// The composite checksum of `parts` for `alg`, if every part has one.
+pub(crate) fn composite_of(parts: &[CompletedPart], alg: ChecksumAlgorithm) -> Option<String> {
+    let values: Option<Vec<&str>> = parts
+        .iter()
+        .map(|p| {
+            match alg {
+                ChecksumAlgorithm::Crc32 => &p.checksum_crc32,
+                ChecksumAlgorithm::Crc32c => &p.checksum_crc32c,
+                ChecksumAlgorithm::Crc64Nvme => &p.checksum_crc64nvme,
+                ChecksumAlgorithm::Sha1 => &p.checksum_sha1,
+                _ => &p.checksum_sha256,
+            }
+            .as_deref()
+        })
+        .collect();
+    checksum::composite(alg, &values?)
+}
+
+/// Fails when S3 reports a composite checksum at completion that differs
+/// from the one computed from the parts sent; full-object and absent values
+/// are not compared.
+pub(crate) fn check_completed(
+    target: &str,
+    parts: &[CompletedPart],
+    alg: ChecksumAlgorithm,
+    result: &CompleteMultipartUploadResult,
+) -> Result<()> {
+    let returned = match alg {
+        ChecksumAlgorithm::Crc32 => &result.checksum_crc32,
+        ChecksumAlgorithm::Crc32c => &result.checksum_crc32c,
+        ChecksumAlgorithm::Crc64Nvme => &result.checksum_crc64nvme,
+        ChecksumAlgorithm::Sha1 => &result.checksum_sha1,
+        _ => &result.checksum_sha256,
+    };
+    let Some(returned) = returned.as_deref().filter(|v| checksum::is_composite(v)) else {
+        return Ok(());
+    };
+    match composite_of(parts, alg) {
+        Some(ours) if ours != returned => Err(Error::new(
+            ErrorKind::Integrity,
+            format!(
+                "CompleteMultipartUpload {target}: S3 reports {} checksum {returned}, the parts sent give {ours}",
+                alg.as_str()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `x-amz-checksum-mode: ENABLED`, so GetObject returns the checksum.
+pub(crate) fn mode_header(req: S3Request) -> Result<S3Request> {
+    req.header(HeaderName::from_static("x-amz-checksum-mode"), "ENABLED")
+}
+
+/// The full-object checksum in a GetObject answer: the first
+/// `x-amz-checksum-*` header that is not composite.
+pub(crate) fn returned_full_object(headers: &HeaderMap) -> Option<(ChecksumAlgorithm, String)> {
+    checksum::ALL.into_iter().find_map(|alg| {
+        let v = headers
+            .get(checksum::header_name(alg))?
+            .to_str()
+            .ok()?
+            .trim();
+        (!checksum::is_composite(v) && !v.is_empty()).then(|| (alg, v.to_string()))
+    })
+}
+
+/// `body`, checked against `expected` as it streams: at its end a
+/// mismatch is an [`ErrorKind::Integrity`] error naming `target`.
+pub(crate) fn validating(
+    body: ResponseBody,
+    alg: ChecksumAlgorithm,
+    expected: String,
+    target: String,
+) -> ResponseBody {
+    ResponseBody::from_stream(Validating {
+        inner: body,
+        hasher: Some(Hasher::new(alg)),
+        expected,
+        target,
+    })
+}
+
+struct Validating {
+    inner: ResponseBody,
+    hasher: Option<Hasher>,
+    expected: String,
+    target: String,
+}
+
+impl Stream for Validating {
+    type Item = Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(b))) => {
+                if let Some(h) = &mut this.hasher {
+                    h.update(&b);
+                }
+                Poll::Ready(Some(Ok(b)))
+            }
+            Poll::Ready(None) => {
+                let Some(h) = this.hasher.take() else {
+                    return Poll::Ready(None);
+                };
+                let alg = h.algorithm();
+                let got = h.finish_base64();
+                if got == this.expected {
+                    Poll::Ready(None)
+                } else {
+                    Poll::Ready(Some(Err(Error::new(
+                        ErrorKind::Integrity,
+                        format!(
+                            "GetObject {}: {} checksum of the data read is {got}, S3 says {}",
+                            this.target,
+                            alg.as_str(),
+                            this.expected
+                        ),
+                    ))))
+                }
+            }
+            Poll::Ready(Some(Err(e))) => {
+                // Nothing to check after an error: the stream ends with it.
+                this.hasher = None;
+                Poll::Ready(Some(Err(e)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    async fn read(mut body: ResponseBody) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        while let Some(b) = body.next_chunk().await {
+            out.extend_from_slice(&b?);
+        }
+        Ok(out)
+    }
+
+    #[tokio::test]
+    async fn matching_checksum_passes_and_mismatch_is_integrity() {
+        let data = Bytes::from_static(b"123456789");
+        let ok = validating(
+            ResponseBody::from_bytes(data.clone()),
+            ChecksumAlgorithm::Crc32,
+            "y/Q5Jg==".into(),
+            "b/k".into(),
+        );
+        assert_eq!(read(ok).await.expect("matches"), b"123456789");
+        let bad = validating(
+            ResponseBody::from_bytes(data),
+            ChecksumAlgorithm::Crc32,
+            "AAAAAA==".into(),
+            "b/k".into(),
+        );
+        let err = read(bad).await.expect_err("mismatch");
+        assert_eq!(err.kind(), ErrorKind::Integrity);
+        assert!(err.to_string().contains("b/k"), "{err}");
+    }
+
+    #[test]
+    fn composite_values_are_not_full_object() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-amz-checksum-crc32c",
+            HeaderValue::from_static("abcd==-2"),
+        );
+        assert_eq!(returned_full_object(&h), None);
+        h.insert("x-amz-checksum-sha256", HeaderValue::from_static("xyz="));
+        assert_eq!(
+            returned_full_object(&h),
+            Some((ChecksumAlgorithm::Sha256, "xyz=".into()))
+        );
+    }
+
+    #[test]
+    fn completed_composite_is_compared() {
+        let mut p1 = CompletedPart::new(1, "\"a\"");
+        set_part_checksum(
+            &mut p1,
+            ChecksumAlgorithm::Crc32,
+            checksum::checksum_base64(ChecksumAlgorithm::Crc32, b"a"),
+        );
+        let parts = [p1];
+        let ours = composite_of(&parts, ChecksumAlgorithm::Crc32).expect("all parts");
+        let result = |v: &str| CompleteMultipartUploadResult {
+            checksum_crc32: Some(v.to_string()),
+            ..CompleteMultipartUploadResult::default()
+        };
+        let check = |v: &str| check_completed("b/k", &parts, ChecksumAlgorithm::Crc32, &result(v));
+        assert!(check(&ours).is_ok());
+        assert!(check("full=").is_ok());
+        let err = check("AAAAAA==-1").expect_err("differs");
+        assert_eq!(err.kind(), ErrorKind::Integrity);
+    }
+}

@@ -1,0 +1,240 @@
+//! Copies that must not overwrite (`copy_if_not_exists`), and renames.
+//!
+//! How "not exists" is enforced follows the store's `copy_if_not_exists`:
+//!
+//! | setting | how |
+//! |---|---|
+//! | unset | CopyObject with `If-None-Match: *` (AWS S3 since 2024; 412 means it exists) |
+//! | `header:<NAME>:<VALUE>` | CopyObject with that header; 412 means it exists |
+//! | `header-with-status:<NAME>:<VALUE>:<STATUS>` | as `header`, with the store's own status |
+//! | `multipart` | UploadPartCopy into a new upload, completed with `If-None-Match: *`; aborted on failure |
+//! | `dynamo:<TABLE>[:<MS>]` | plain CopyObject inside the DynamoDB lock (see `dynamo.rs`) |
+
+use http::header::IF_NONE_MATCH;
+use http::{HeaderName, Method};
+
+use super::dynamo::DynamoLock;
+use super::put::PutMode;
+use super::request::S3Request;
+use super::{S3Store, check_key, header_text, sse};
+use crate::config::CopyIfNotExists;
+use crate::error::{Error, ErrorKind, Result};
+use crate::sign;
+use crate::xml::{self, CompletedPart};
+
+use super::types::PutResult;
+
+/// The largest part UploadPartCopy copies: 5 GiB.
+const MAX_COPY_PART: u64 = 5 * 1024 * 1024 * 1024;
+
+impl S3Store {
+    /// Copies `from` to `to` only if `to` does not exist, as the store's
+    /// `copy_if_not_exists` setting says (S3's `If-None-Match: *` when unset).
+    ///
+    /// See [CopyObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html)
+    /// and [UploadPartCopy](https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html).
+    ///
+    /// # Errors
+    /// [`ErrorKind::AlreadyExists`] when `to` exists; `NotFound` when `from`
+    /// does not; what S3 and DynamoDB answer.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// match store.copy_if_not_exists("staging/a", "final/a").await {
+    ///     Err(e) if e.kind() == s3lite::ErrorKind::AlreadyExists => println!("kept the old one"),
+    ///     other => { other?; }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn copy_if_not_exists(&self, from: &str, to: &str) -> Result<PutResult> {
+        let (from_full, to_full) = (self.full_key(from), self.full_key(to));
+        check_key(&from_full)?;
+        check_key(&to_full)?;
+        let exists = |e: Error, status: u16| {
+            if e.status() == Some(status) {
+                e.with_kind(ErrorKind::AlreadyExists)
+            } else {
+                e
+            }
+        };
+        match &self.settings.writes.copy_if_not_exists {
+            None => {
+                let req = self
+                    .copy_request(&from_full, &to_full)?
+                    .header(IF_NONE_MATCH, "*")?;
+                self.send_copy(req, &to_full)
+                    .await
+                    .map_err(|e| exists(e, 412))
+            }
+            Some(CopyIfNotExists::Header { name, value }) => {
+                let req = self
+                    .copy_request(&from_full, &to_full)?
+                    .header(header_name(name)?, value)?;
+                self.send_copy(req, &to_full)
+                    .await
+                    .map_err(|e| exists(e, 412))
+            }
+            Some(CopyIfNotExists::HeaderWithStatus {
+                name,
+                value,
+                status,
+            }) => {
+                let req = self
+                    .copy_request(&from_full, &to_full)?
+                    .header(header_name(name)?, value)?;
+                self.send_copy(req, &to_full)
+                    .await
+                    .map_err(|e| exists(e, *status))
+            }
+            Some(CopyIfNotExists::Multipart) => self.copy_by_parts(from, to).await,
+            Some(CopyIfNotExists::Dynamo { table, timeout_ms }) => {
+                let lock = DynamoLock::new(self, table, *timeout_ms)?;
+                lock.conditional_op(self, &to_full, None, || async {
+                    let req = self.copy_request(&from_full, &to_full)?;
+                    self.send_copy(req, &to_full).await
+                })
+                .await
+            }
+        }
+    }
+
+    /// Moves `from` to `to`: a copy, then a delete of `from`.
+    ///
+    /// # Errors
+    /// As [`S3Store::copy`] and [`S3Store::delete`]; when the delete fails
+    /// the object exists under both keys.
+    pub async fn rename(&self, from: &str, to: &str) -> Result<PutResult> {
+        let put = self.copy(from, to).await?;
+        self.delete(from).await?;
+        Ok(put)
+    }
+
+    /// Moves `from` to `to` only if `to` does not exist: a
+    /// [`copy_if_not_exists`](S3Store::copy_if_not_exists), then a delete of
+    /// `from`.
+    ///
+    /// # Errors
+    /// As [`S3Store::copy_if_not_exists`] (`AlreadyExists`, and `from` is
+    /// kept) and [`S3Store::delete`].
+    pub async fn rename_if_not_exists(&self, from: &str, to: &str) -> Result<PutResult> {
+        let put = self.copy_if_not_exists(from, to).await?;
+        self.delete(from).await?;
+        Ok(put)
+    }
+
+    /// CopyObject of full keys, with the encryption headers of source and
+    /// target.
+    pub(crate) fn copy_request(&self, from_full: &str, to_full: &str) -> Result<S3Request> {
+        let req = S3Request::new("CopyObject", Method::PUT, Some(to_full))
+            .header(
+                HeaderName::from_static("x-amz-copy-source"),
+                &self.copy_source(from_full),
+            )?
+            .with_error_in_ok_body();
+        let req = sse::copy_source_headers(req, self.encryption())?;
+        sse::write_headers(req, self.encryption())
+    }
+
+    /// Sends a CopyObject and reads its result.
+    pub(crate) async fn send_copy(&self, req: S3Request, to_full: &str) -> Result<PutResult> {
+        let resp = self.inner.send(req).await?;
+        let version_id = header_text(&resp.headers, "x-amz-version-id");
+        let body = resp.body.collect().await?;
+        let target = self.inner.target(Some(to_full));
+        let parsed = xml::parse_copy_object_result(&body)
+            .map_err(|e| e.context(format!("CopyObject {target}")))?;
+        Ok(PutResult {
+            etag: parsed.etag,
+            version_id,
+        })
+    }
+
+    /// `/<bucket>/<key>`, encoded, for `x-amz-copy-source`.
+    fn copy_source(&self, from_full: &str) -> String {
+        format!(
+            "/{}/{}",
+            sign::uri_encode(&self.inner.bucket, true),
+            sign::encode_key_path(from_full)
+        )
+    }
+
+    /// `copy_if_not_exists = multipart`: parts copied from `from`, completed
+    /// with `If-None-Match: *`; the upload is aborted on any failure.
+    async fn copy_by_parts(&self, from: &str, to: &str) -> Result<PutResult> {
+        let size = self.head(from).await?.size;
+        let upload_id = self.create_multipart_upload(to).await?;
+        let result = async {
+            let mut parts = Vec::new();
+            let mut start = 0u64;
+            let mut number = 1u32;
+            loop {
+                let end = (start + MAX_COPY_PART).min(size);
+                let range = (size > MAX_COPY_PART).then_some((start, end));
+                parts.push(
+                    self.upload_part_copy(from, to, &upload_id, number, range)
+                        .await?,
+                );
+                start = end;
+                number += 1;
+                if start >= size {
+                    break;
+                }
+            }
+            self.complete_multipart_upload_opts(to, &upload_id, &parts, &PutMode::Create)
+                .await
+        }
+        .await;
+        if result.is_err() {
+            // Best effort: the error that matters is the copy's.
+            let _ = self.abort_multipart_upload(to, &upload_id).await;
+        }
+        result
+    }
+
+    /// One UploadPartCopy; `range` is `start..end` of the source, or the
+    /// whole source when `None`.
+    async fn upload_part_copy(
+        &self,
+        from: &str,
+        to: &str,
+        upload_id: &str,
+        part_number: u32,
+        range: Option<(u64, u64)>,
+    ) -> Result<CompletedPart> {
+        let (from_full, to_full) = (self.full_key(from), self.full_key(to));
+        let mut req = S3Request::new("UploadPartCopy", Method::PUT, Some(&to_full))
+            .query("partNumber", &part_number.to_string())
+            .query("uploadId", upload_id)
+            .header(
+                HeaderName::from_static("x-amz-copy-source"),
+                &self.copy_source(&from_full),
+            )?
+            .with_error_in_ok_body();
+        if let Some((start, end)) = range {
+            req = req.header(
+                HeaderName::from_static("x-amz-copy-source-range"),
+                &format!("bytes={start}-{}", end - 1),
+            )?;
+        }
+        let req = sse::copy_source_headers(req, self.encryption())?;
+        let req = sse::read_headers(req, self.encryption())?;
+        let resp = self.inner.send(req).await?;
+        let body = resp.body.collect().await?;
+        let target = self.inner.target(Some(&to_full));
+        let parsed = xml::parse_copy_object_result(&body)
+            .map_err(|e| e.context(format!("UploadPartCopy {target}")))?;
+        let etag = parsed.etag.ok_or_else(|| {
+            self.protocol_error(
+                "UploadPartCopy",
+                &to_full,
+                format!("part {part_number}: no ETag in the answer"),
+            )
+        })?;
+        Ok(CompletedPart::new(part_number, etag))
+    }
+}
+
+fn header_name(name: &str) -> Result<HeaderName> {
+    HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| Error::invalid_input(format!("{name:?} is not a valid header name")))
+}

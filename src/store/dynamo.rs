@@ -1,0 +1,461 @@
+//! `conditional_put = dynamo:<table>` and `copy_if_not_exists = dynamo:<table>`:
+//! a lock-and-commit protocol in a DynamoDB table, for S3-compatible stores
+//! without conditional writes.
+//!
+//! The table has a string partition key `path`, a string sort key `etag`,
+//! and optionally TTL on the number attribute `ttl`:
+//!
+//! ```text
+//! aws dynamodb create-table --table-name locks \
+//!   --key-schema AttributeName=path,KeyType=HASH AttributeName=etag,KeyType=RANGE \
+//!   --attribute-definitions AttributeName=path,AttributeType=S AttributeName=etag,AttributeType=S \
+//!   --billing-mode PAY_PER_REQUEST
+//! aws dynamodb update-time-to-live --table-name locks \
+//!   --time-to-live-specification Enabled=true,AttributeName=ttl
+//! ```
+//!
+//! A conditional write of `bucket/key` expecting ETag `etag` (`*` to create):
+//!
+//! 1. HEAD the object; fail now if the condition does not hold.
+//! 2. Put the lock record `(bucket/key, etag)` only if none exists
+//!    (`attribute_not_exists`), with generation 0 and the lock timeout.
+//!    - Won: do the write, which must finish within the timeout.
+//!    - Lost: someone else holds it. Re-check the condition by HEAD every
+//!      100 ms (the holder's write usually makes it fail); once the holder's
+//!      timeout times 3 (tolerated clock-rate skew) has passed, take the
+//!      record over by replacing it only if its generation is unchanged,
+//!      with the generation plus one, and go to "Won"; if that loses too,
+//!      wait again.
+//!
+//! Every writer of a key must use the protocol: plain puts and deletes race
+//! with it. Records are left for TTL to remove (after an hour), so
+//! re-creating a deleted key waits out the timeout of the last lock.
+//!
+//! Requests are DynamoDB's JSON API, signed by our signer for service
+//! `dynamodb`; the few JSON documents are written and read by hand. Each
+//! DynamoDB call is one attempt: a throttled or failed call fails the write
+//! with a retryable error.
+
+use std::future::Future;
+use std::time::Duration;
+
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::{HeaderMap, HeaderValue, Method};
+
+use super::S3Store;
+use crate::error::{Error, ErrorKind, Result};
+use crate::sign::{self, PayloadHash, SignableRequest, SigningParams, UriEncoding};
+use crate::transport::{HttpRequest, RequestBody};
+
+/// The lock timeout when the setting names none (as object_store).
+const DEFAULT_TIMEOUT_MS: u64 = 20_000;
+/// How much faster the fastest clock may run than the slowest.
+const MAX_CLOCK_SKEW_RATE: u32 = 3;
+/// How long a record lives before TTL may delete it.
+const RECORD_TTL_SECS: i64 = 3600;
+/// Between re-checks of the condition while another writer holds the lock.
+const TEST_INTERVAL: Duration = Duration::from_millis(100);
+/// The error DynamoDB returns when a condition expression fails.
+const CONFLICT: &str = "ConditionalCheckFailedException";
+
+/// One `dynamo:` setting, bound to a store.
+pub(crate) struct DynamoLock<'a> {
+    table: &'a str,
+    timeout: Duration,
+    endpoint: String,
+}
+
+/// What putting the lock record found.
+enum LockState {
+    /// This writer holds the lock.
+    Won,
+    /// Another writer's record.
+    Held(Lease),
+    /// No record, yet the condition failed: it was just removed.
+    Gone,
+}
+
+/// A lock record: who holds it for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Lease {
+    generation: u64,
+    timeout_ms: u64,
+}
+
+impl<'a> DynamoLock<'a> {
+    /// The lock of `table` for `store`; DynamoDB is reached at the store's
+    /// custom endpoint when it has one, else at AWS in the store's region.
+    pub(crate) fn new(store: &S3Store, table: &'a str, timeout_ms: Option<u64>) -> Result<Self> {
+        let endpoint = match &store.settings.writes.dynamo_endpoint {
+            Some(e) => e.trim_end_matches('/').to_string(),
+            None => format!("https://dynamodb.{}.amazonaws.com", store.inner.region),
+        };
+        Ok(DynamoLock {
+            table,
+            timeout: Duration::from_millis(timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS)),
+            endpoint,
+        })
+    }
+
+    /// Runs `op` (an unconditional write of `full_key`) once the object is
+    /// known to have `etag` (`None`: to be absent) and this writer holds the
+    /// lock for it.
+    ///
+    /// # Errors
+    /// `AlreadyExists` / `PreconditionFailed` when the condition fails
+    /// (before or while waiting for the lock); `Timeout` when `op` outlasts
+    /// the lock; DynamoDB's errors (`NotFound` for a missing table).
+    pub(crate) async fn conditional_op<T, F, Fut>(
+        &self,
+        store: &S3Store,
+        full_key: &str,
+        etag: Option<&str>,
+        op: F,
+    ) -> Result<T>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let path = format!("{}/{full_key}", store.inner.bucket);
+        check_condition(store, full_key, etag).await?;
+        let clock = &*store.inner.retry_state.clock;
+        let mut previous: Option<Lease> = None;
+        loop {
+            match self.try_lock(store, &path, etag, previous).await? {
+                LockState::Gone => {
+                    // The record vanished (TTL) between our calls: start over.
+                    previous = None;
+                    clock.sleep(TEST_INTERVAL).await;
+                }
+                LockState::Won => {
+                    return match tokio::time::timeout(self.timeout, op()).await {
+                        Ok(result) => result,
+                        Err(_) => Err(Error::new(
+                            ErrorKind::Timeout,
+                            format!(
+                                "conditional write of {path}: not done within the DynamoDB lock timeout of {} ms",
+                                self.timeout.as_millis()
+                            ),
+                        )),
+                    };
+                }
+                LockState::Held(held) => {
+                    let since = clock.monotonic();
+                    let expiry = Duration::from_millis(held.timeout_ms) * MAX_CLOCK_SKEW_RATE;
+                    loop {
+                        clock.sleep(TEST_INTERVAL).await;
+                        check_condition(store, full_key, etag).await?;
+                        if clock.monotonic().saturating_sub(since) > expiry {
+                            previous = Some(held);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Puts the lock record: new, or replacing `previous` if it is still
+    /// that generation.
+    async fn try_lock(
+        &self,
+        store: &S3Store,
+        path: &str,
+        etag: Option<&str>,
+        previous: Option<Lease>,
+    ) -> Result<LockState> {
+        let (generation, condition, values) = match previous {
+            None => (0, "attribute_not_exists(#pk)", String::new()),
+            Some(p) => (
+                p.generation.saturating_add(1),
+                "attribute_exists(#pk) AND generation = :g",
+                format!(
+                    r#","ExpressionAttributeValues":{{":g":{{"N":"{}"}}}}"#,
+                    p.generation
+                ),
+            ),
+        };
+        let ttl = store.inner.retry_state.clock.now_utc().unix_timestamp() + RECORD_TTL_SECS;
+        let body = format!(
+            r##"{{"TableName":{table},"Item":{{"path":{{"S":{path}}},"etag":{{"S":{etag}}},"generation":{{"N":"{generation}"}},"timeout":{{"N":"{timeout}"}},"ttl":{{"N":"{ttl}"}}}},"ConditionExpression":"{condition}","ExpressionAttributeNames":{{"#pk":"path"}}{values},"ReturnValuesOnConditionCheckFailure":"ALL_OLD"}}"##,
+            table = json_string(self.table),
+            path = json_string(path),
+            etag = json_string(etag.unwrap_or("*")),
+            timeout = self.timeout.as_millis(),
+        );
+        match self.call(store, "PutItem", body).await {
+            Ok(_) => Ok(LockState::Won),
+            Err(e) if e.s3_code() == Some(CONFLICT) => {
+                // The old record comes with the error where DynamoDB supports
+                // ReturnValuesOnConditionCheckFailure; else read it.
+                let lease = match e.s3_message().and_then(lease_from_json) {
+                    Some(l) => Some(l),
+                    None => self.read_lease(store, path, etag).await?,
+                };
+                Ok(lease.map_or(LockState::Gone, LockState::Held))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The lock record of `(path, etag)`, if any.
+    async fn read_lease(
+        &self,
+        store: &S3Store,
+        path: &str,
+        etag: Option<&str>,
+    ) -> Result<Option<Lease>> {
+        let body = format!(
+            r#"{{"TableName":{},"Key":{{"path":{{"S":{}}},"etag":{{"S":{}}}}},"ConsistentRead":true}}"#,
+            json_string(self.table),
+            json_string(path),
+            json_string(etag.unwrap_or("*")),
+        );
+        let answer = self.call(store, "GetItem", body).await?;
+        Ok(lease_from_json(&answer))
+    }
+
+    /// One DynamoDB JSON call (`DynamoDB_20120810.<action>`), signed for
+    /// `dynamodb`; the answer body, or an error carrying DynamoDB's error
+    /// type as its code and the whole error body as its message.
+    async fn call(&self, store: &S3Store, action: &str, body: String) -> Result<String> {
+        let inner = &store.inner;
+        let what = format!("DynamoDB {action} {}", self.table);
+        let host = self
+            .endpoint
+            .split_once("://")
+            .map_or(self.endpoint.as_str(), |(_, rest)| rest)
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let target = format!("DynamoDB_20120810.{action}");
+        let mut headers = HeaderMap::new();
+        headers.insert(HOST, header(&host)?);
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-amz-json-1.0"),
+        );
+        headers.insert("x-amz-target", header(&target)?);
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+        if let Some(provider) = &inner.credentials {
+            let creds = provider.credentials().await.map_err(|e| e.context(&what))?;
+            let pairs: Vec<(&str, &str)> = headers
+                .iter()
+                .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+                .collect();
+            let params = SigningParams {
+                access_key_id: creds.access_key_id(),
+                secret_key: creds.secret_key(),
+                session_token: creds.session_token(),
+                region: &inner.region,
+                service: "dynamodb",
+                time: inner.retry_state.clock.now_utc(),
+                uri_encoding: UriEncoding::Generic,
+                payload: PayloadHash::for_body(body.as_bytes()),
+                add_content_sha256_header: false,
+                sign_session_token: true,
+            };
+            let request = SignableRequest {
+                method: "POST",
+                path: "/",
+                query: "",
+                headers: &pairs,
+            };
+            let signed = sign::sign_request(&request, &params)?;
+            for (name, value) in signed.headers {
+                headers.insert(name, header(&value)?);
+            }
+        }
+        let request = HttpRequest {
+            method: Method::POST,
+            url: format!("{}/", self.endpoint),
+            headers,
+            body: RequestBody::Bytes(body.into()),
+        };
+        let resp = inner
+            .client
+            .send(request)
+            .await
+            .map_err(|e| e.context(&what))?;
+        let status = resp.status;
+        let bytes = resp.body.collect().await.map_err(|e| e.context(&what))?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if status.is_success() {
+            return Ok(text);
+        }
+        let code = json_field(&text, "__type").map(|t| match t.rsplit_once('#') {
+            Some((_, short)) => short.to_string(),
+            None => t,
+        });
+        let (kind, retryable) = match code.as_deref() {
+            Some("ResourceNotFoundException") => (ErrorKind::NotFound, false),
+            Some(CONFLICT) => (ErrorKind::PreconditionFailed, false),
+            Some("UnrecognizedClientException" | "InvalidSignatureException") => {
+                (ErrorKind::Unauthenticated, false)
+            }
+            Some("AccessDeniedException") => (ErrorKind::PermissionDenied, false),
+            Some(
+                "ProvisionedThroughputExceededException"
+                | "ThrottlingException"
+                | "RequestLimitExceeded"
+                | "InternalServerError",
+            ) => (ErrorKind::Service, true),
+            _ => (ErrorKind::Service, status.is_server_error()),
+        };
+        Err(Error::new(kind, what)
+            .with_status(status.as_u16())
+            .with_s3_error(code, Some(text))
+            .with_retryable(retryable))
+    }
+}
+
+/// HEADs `full_key`: with `etag`, it must exist and have that ETag
+/// (`PreconditionFailed` otherwise); without, it must not exist
+/// (`AlreadyExists` otherwise).
+async fn check_condition(store: &S3Store, full_key: &str, etag: Option<&str>) -> Result<()> {
+    let target = store.inner.target(Some(full_key));
+    let found = match store.head_full(full_key).await {
+        Ok(meta) => Some(meta.etag),
+        Err(e) if e.kind() == ErrorKind::NotFound && e.s3_code() != Some("NoSuchBucket") => None,
+        Err(e) => return Err(e),
+    };
+    match (etag, found) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(Error::new(
+            ErrorKind::AlreadyExists,
+            format!("PutObject {target}: the object already exists"),
+        )),
+        (Some(want), Some(Some(have))) if have == want => Ok(()),
+        (Some(want), Some(have)) => Err(Error::new(
+            ErrorKind::PreconditionFailed,
+            format!(
+                "PutObject {target}: ETag is {}, not {want}",
+                have.as_deref().unwrap_or("unknown")
+            ),
+        )),
+        (Some(want), None) => Err(Error::new(
+            ErrorKind::PreconditionFailed,
+            format!("PutObject {target}: no object (expected ETag {want})"),
+        )),
+    }
+}
+
+fn header(value: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::invalid_input(format!("{value:?} is not a valid HTTP header value")))
+}
+
+/// `s` as a JSON string literal.
+pub(crate) fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The string value of the first `"name": "..."` in `json` (escapes other
+/// than `\"` and `\\` are kept as they are: the values read here are type
+/// names and numbers).
+fn json_field(json: &str, name: &str) -> Option<String> {
+    let quoted = format!("\"{name}\"");
+    let at = json.find(&quoted)? + quoted.len();
+    let rest = json[at..].trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => out.push(chars.next()?),
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// The number of attribute `name` (`"name":{"N":"12"}`).
+fn json_number_attribute(json: &str, name: &str) -> Option<u64> {
+    let quoted = format!("\"{name}\"");
+    let at = json.find(&quoted)? + quoted.len();
+    json_field(&json[at..], "N")?.parse().ok()
+}
+
+/// The lease in an item (`GetItem`'s `Item`, or the old item of a failed
+/// condition).
+fn lease_from_json(json: &str) -> Option<Lease> {
+    let item = &json[json.find("\"Item\"")?..];
+    Some(Lease {
+        generation: json_number_attribute(item, "generation")?,
+        timeout_ms: json_number_attribute(item, "timeout")?,
+    })
+}
+
+impl S3Store {
+    /// HEAD of an S3 key that already has the prefix (the lock protocol
+    /// works on full keys); SSE-C headers included.
+    pub(crate) async fn head_full(&self, full_key: &str) -> Result<super::ObjectMeta> {
+        let req = super::request::S3Request::new("HeadObject", Method::HEAD, Some(full_key));
+        let req = super::sse::read_headers(req, self.encryption())?;
+        let resp = self.inner.send(req).await?;
+        let size = super::header_u64(&resp.headers, "content-length").unwrap_or(0);
+        Ok(super::ObjectMeta::from_headers(
+            self.strip_prefix(full_key),
+            &resp.headers,
+            size,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_are_escaped() {
+        assert_eq!(json_string("a\"b\\c\nd\u{1}"), r#""a\"b\\c\nd\u0001""#);
+        assert_eq!(json_string("caf\u{e9}"), "\"caf\u{e9}\"");
+    }
+
+    #[test]
+    fn conflict_answer_yields_the_holders_lease() {
+        let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"etag":{"S":"*"},"generation":{"N":"4"},"path":{"S":"b/k"},"timeout":{"N":"20000"},"ttl":{"N":"1"}}}"#;
+        assert_eq!(
+            json_field(body, "__type").as_deref(),
+            Some("com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException")
+        );
+        assert_eq!(
+            lease_from_json(body),
+            Some(Lease {
+                generation: 4,
+                timeout_ms: 20_000
+            })
+        );
+        assert_eq!(lease_from_json(r#"{"message":"no item"}"#), None);
+        // GetItem of a missing record answers `{}`.
+        assert_eq!(lease_from_json("{}"), None);
+    }
+
+    #[test]
+    fn fields_tolerate_spaces() {
+        let body = r#"{ "Item" : { "timeout" : { "N" : "7" }, "generation" : { "N" : "0" } } }"#;
+        assert_eq!(
+            lease_from_json(body),
+            Some(Lease {
+                generation: 0,
+                timeout_ms: 7
+            })
+        );
+    }
+}

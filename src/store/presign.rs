@@ -1,0 +1,281 @@
+//! Presigned URLs: a GET, PUT, HEAD or DELETE of one object that anyone
+//! holding the URL may send, until it expires.
+//!
+//! The signature covers the method, the key, the query (the `X-Amz-*`
+//! parameters, the caller's extra ones, `x-amz-request-payer` on a
+//! requester-pays store) and the `host` plus any extra headers, which the
+//! holder must then send exactly. The payload is `UNSIGNED-PAYLOAD`.
+
+use std::time::Duration;
+
+use http::Method;
+use time::OffsetDateTime;
+
+use super::{S3Store, check_key};
+use crate::error::{Error, Result};
+use crate::sign::{self, PayloadHash, SignableRequest, SigningParams, UriEncoding};
+
+/// Extras of a presigned URL: headers the holder must send, and query
+/// parameters (`response-content-disposition`, `versionId`, ...), all signed.
+///
+/// ```
+/// let options = s3lite::PresignOptions::default()
+///     .with_header("content-type", "text/csv")
+///     .with_query("response-cache-control", "no-store");
+/// assert_eq!(options.headers.len(), 1);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PresignOptions {
+    /// Headers the request must carry (names are case-insensitive).
+    pub headers: Vec<(String, String)>,
+    /// Query parameters, not encoded (the presigner encodes them).
+    pub query: Vec<(String, String)>,
+}
+
+impl PresignOptions {
+    /// Adds a signed header.
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a signed query parameter.
+    pub fn with_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+}
+
+impl S3Store {
+    /// A presigned URL for `method` (GET, PUT, HEAD or DELETE) on `key`,
+    /// valid for `expires_in` (1 second to 7 days).
+    ///
+    /// See [Sharing objects with presigned URLs](https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html).
+    /// A store with `skip_signature` returns the plain, unsigned URL.
+    ///
+    /// # Errors
+    /// `InvalidInput` for another method, an expiry outside 1 s..=7 days
+    /// or a bad key; `Credentials` when none can be obtained.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// use std::time::Duration;
+    /// let url = store
+    ///     .presign(http::Method::GET, "report.pdf", Duration::from_secs(3600))
+    ///     .await?;
+    /// println!("{url}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn presign(&self, method: Method, key: &str, expires_in: Duration) -> Result<String> {
+        self.presign_opts(method, key, expires_in, &PresignOptions::default())
+            .await
+    }
+
+    /// As [`presign`](S3Store::presign), with signed extra headers and
+    /// query parameters.
+    ///
+    /// # Errors
+    /// As [`presign`](S3Store::presign), and `InvalidInput` for a header
+    /// the signer sets itself (`x-amz-date`, ...) or an invalid one.
+    pub async fn presign_opts(
+        &self,
+        method: Method,
+        key: &str,
+        expires_in: Duration,
+        options: &PresignOptions,
+    ) -> Result<String> {
+        let now = self.inner.retry_state.clock.now_utc();
+        self.presign_at(method, key, expires_in, options, now).await
+    }
+
+    /// As [`presign_opts`](S3Store::presign_opts), signed as of `now`
+    /// (the URL is valid from `now` to `now + expires_in`). Tests use it to
+    /// make URLs that have already expired.
+    ///
+    /// # Errors
+    /// As [`presign_opts`](S3Store::presign_opts).
+    pub async fn presign_at(
+        &self,
+        method: Method,
+        key: &str,
+        expires_in: Duration,
+        options: &PresignOptions,
+        now: OffsetDateTime,
+    ) -> Result<String> {
+        if ![Method::GET, Method::PUT, Method::HEAD, Method::DELETE].contains(&method) {
+            return Err(Error::invalid_input(format!(
+                "presign: method {method} is not one of GET, PUT, HEAD, DELETE"
+            )));
+        }
+        let full = self.full_key(key);
+        check_key(&full)?;
+        let inner = &self.inner;
+        let path = inner.endpoint.path(&full);
+        let mut query = String::new();
+        let mut params: Vec<(&str, &str)> = options
+            .query
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        if inner.request_payer {
+            params.push(("x-amz-request-payer", "requester"));
+        }
+        for (name, value) in params {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(&sign::uri_encode(name, true));
+            query.push('=');
+            query.push_str(&sign::uri_encode(value, true));
+        }
+        let Some(provider) = &inner.credentials else {
+            check_expiry(expires_in)?;
+            return Ok(inner.endpoint.url_for_path(&path, &query));
+        };
+        let creds = provider
+            .credentials()
+            .await
+            .map_err(|e| e.context(format!("presign {}", inner.target(Some(&full)))))?;
+        let lower: Vec<(String, &str)> = options
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.as_str()))
+            .collect();
+        let mut headers: Vec<(&str, &str)> = vec![("host", inner.endpoint.host())];
+        headers.extend(lower.iter().map(|(n, v)| (n.as_str(), *v)));
+        let params = SigningParams {
+            access_key_id: creds.access_key_id(),
+            secret_key: creds.secret_key(),
+            session_token: creds.session_token(),
+            region: &inner.region,
+            service: "s3",
+            time: now,
+            uri_encoding: UriEncoding::S3,
+            payload: PayloadHash::Unsigned,
+            add_content_sha256_header: false,
+            sign_session_token: true,
+        };
+        let request = SignableRequest {
+            method: method.as_str(),
+            path: &path,
+            query: &query,
+            headers: &headers,
+        };
+        let signed = sign::presign(&request, &params, expires_in)?;
+        Ok(inner.endpoint.url_for_path(&path, &signed.query))
+    }
+}
+
+/// The expiry rule of SigV4 URLs, also for unsigned ones (same contract).
+fn check_expiry(expires_in: Duration) -> Result<()> {
+    if expires_in < Duration::from_secs(1) || expires_in > Duration::from_secs(7 * 24 * 3600) {
+        return Err(Error::invalid_input(format!(
+            "presign expiry {expires_in:?} is outside 1s..=7 days"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn store(token: Option<&str>, payer: bool) -> S3Store {
+        let mut b = S3Store::builder()
+            .bucket("examplebucket")
+            .region("us-east-1")
+            .endpoint("https://s3.amazonaws.com")
+            .virtual_hosted_style_request(true)
+            .access_key_id("AKIAIOSFODNN7EXAMPLE")
+            .secret_access_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+            .request_payer(payer);
+        if let Some(t) = token {
+            b = b.session_token(t);
+        }
+        b.build().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn at(secs: i64) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// The presigned GET example of the S3 API Reference
+    /// ("Authenticating Requests: Using Query Parameters").
+    #[tokio::test]
+    async fn presign_matches_the_aws_example() {
+        let url = store(None, false)
+            .presign_at(
+                Method::GET,
+                "test.txt",
+                Duration::from_secs(86400),
+                &PresignOptions::default(),
+                at(1_369_353_600),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            url.ends_with(
+                "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+            ),
+            "{url}"
+        );
+        assert!(
+            url.starts_with("https://examplebucket.s3.amazonaws.com/test.txt?"),
+            "{url}"
+        );
+    }
+
+    #[tokio::test]
+    async fn presign_with_token_and_payer_adds_both() {
+        let url = store(Some("TOKEN/+="), true)
+            .presign(Method::PUT, "k", Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(url.contains("X-Amz-Security-Token=TOKEN%2F%2B%3D"), "{url}");
+        assert!(url.contains("x-amz-request-payer=requester"), "{url}");
+    }
+
+    #[tokio::test]
+    async fn presign_refuses_bad_expiry_and_methods() {
+        let s = store(None, false);
+        for expiry in [Duration::ZERO, Duration::from_secs(7 * 24 * 3600 + 1)] {
+            let e = s
+                .presign(Method::GET, "k", expiry)
+                .await
+                .expect_err("expiry");
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        }
+        assert!(
+            s.presign(Method::GET, "k", Duration::from_secs(7 * 24 * 3600))
+                .await
+                .is_ok()
+        );
+        let e = s
+            .presign(Method::POST, "k", Duration::from_secs(60))
+            .await
+            .expect_err("POST");
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
+
+    #[tokio::test]
+    async fn presign_signs_extra_headers_and_query() {
+        let url = store(None, false)
+            .presign_opts(
+                Method::PUT,
+                "k",
+                Duration::from_secs(60),
+                &PresignOptions::default()
+                    .with_header("Content-Type", "text/plain")
+                    .with_query("versionId", "v 1"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            url.contains("X-Amz-SignedHeaders=content-type%3Bhost"),
+            "{url}"
+        );
+        assert!(url.contains("versionId=v%201"), "{url}");
+    }
+}
