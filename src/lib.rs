@@ -57,6 +57,8 @@ pub mod xml;
 #[cfg(feature = "_io")]
 pub mod credentials;
 #[cfg(feature = "_io")]
+mod json;
+#[cfg(feature = "_io")]
 pub mod retry;
 #[cfg(feature = "_io")]
 mod store;

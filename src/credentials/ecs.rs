@@ -9,10 +9,11 @@ use http::{Method, StatusCode};
 
 use super::env::Env;
 use super::{
-    CredentialProvider, Credentials, Lookup, Source, fetch, http_client, json, lookup_required,
-    snippet, unavailable,
+    CredentialProvider, Credentials, Lookup, Source, fetch, http_client, lookup_required, snippet,
+    unavailable,
 };
 use crate::error::Result;
+use crate::json;
 use crate::transport::{BoxFuture, HttpClient, HttpRequest};
 
 /// The ECS task metadata host that relative URIs are resolved against.

@@ -270,7 +270,7 @@ impl ImdsProvider {
                 token.as_ref(),
             )
             .await?;
-        let o = super::json::parse_object(&body).map_err(|why| unavailable(NAME, why))?;
+        let o = crate::json::parse_object(&body).map_err(|why| unavailable(NAME, why))?;
         match o.opt_str("Code").map_err(|why| unavailable(NAME, why))? {
             None | Some("Success") => {}
             Some(code) => return Err(unavailable(NAME, format!("role {role}: Code {code}"))),

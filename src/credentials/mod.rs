@@ -33,7 +33,6 @@ mod closure;
 mod ecs;
 mod env;
 mod imds;
-mod json;
 mod process;
 mod profile;
 mod sso;

@@ -3,8 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::{CredentialProvider, Credentials, json, unavailable};
+use super::{CredentialProvider, Credentials, unavailable};
 use crate::error::Result;
+use crate::json;
 use crate::transport::BoxFuture;
 
 const NAME: &str = "credential_process";

@@ -9,9 +9,10 @@ use http::{HeaderValue, Method, StatusCode};
 use time::OffsetDateTime;
 
 use super::env::Env;
-use super::{Credentials, fetch, http_client, json, snippet, sso_oidc, unavailable};
+use super::{Credentials, fetch, http_client, snippet, sso_oidc, unavailable};
 use crate::checksum::sha1;
 use crate::error::{Error, ErrorKind, Result};
+use crate::json;
 use crate::transport::{HttpClient, HttpRequest};
 
 const TIMEOUT: Duration = Duration::from_secs(10);

@@ -12,9 +12,9 @@ use http::{HeaderValue, Method, StatusCode};
 use time::OffsetDateTime;
 
 use super::env::Env;
-use super::json::Object;
 use super::{fetch, snippet, unavailable};
 use crate::error::{Error, ErrorKind, Result};
+use crate::json::Object;
 use crate::transport::{HttpClient, HttpRequest};
 
 /// What the cache file holds for a refresh; `None` when it cannot refresh
@@ -111,7 +111,7 @@ pub(crate) async fn refresh_token(
         }
     }
     let bad = |why: String| unavailable(name, format!("refreshing the SSO token: {what}: {why}"));
-    let o = super::json::parse_object(&answer).map_err(bad)?;
+    let o = crate::json::parse_object(&answer).map_err(bad)?;
     let access_token = o.str("accessToken").map_err(bad)?.to_string();
     let expires_in = o
         .opt_i64("expiresIn")

@@ -44,6 +44,7 @@ use http::{HeaderMap, HeaderValue, Method};
 
 use super::S3Store;
 use crate::error::{Error, ErrorKind, Result};
+use crate::json;
 use crate::sign::{self, PayloadHash, SignableRequest, SigningParams, UriEncoding};
 use crate::transport::{HttpRequest, RequestBody};
 
@@ -178,9 +179,9 @@ impl<'a> DynamoLock<'a> {
         let ttl = store.inner.retry_state.clock.now_utc().unix_timestamp() + RECORD_TTL_SECS;
         let body = format!(
             r##"{{"TableName":{table},"Item":{{"path":{{"S":{path}}},"etag":{{"S":{etag}}},"generation":{{"N":"{generation}"}},"timeout":{{"N":"{timeout}"}},"ttl":{{"N":"{ttl}"}}}},"ConditionExpression":"{condition}","ExpressionAttributeNames":{{"#pk":"path"}}{values},"ReturnValuesOnConditionCheckFailure":"ALL_OLD"}}"##,
-            table = json_string(self.table),
-            path = json_string(path),
-            etag = json_string(etag.unwrap_or("*")),
+            table = json::string_literal(self.table),
+            path = json::string_literal(path),
+            etag = json::string_literal(etag.unwrap_or("*")),
             timeout = self.timeout.as_millis(),
         );
         match self.call(store, "PutItem", body).await {
@@ -207,9 +208,9 @@ impl<'a> DynamoLock<'a> {
     ) -> Result<Option<Lease>> {
         let body = format!(
             r#"{{"TableName":{},"Key":{{"path":{{"S":{}}},"etag":{{"S":{}}}}},"ConsistentRead":true}}"#,
-            json_string(self.table),
-            json_string(path),
-            json_string(etag.unwrap_or("*")),
+            json::string_literal(self.table),
+            json::string_literal(path),
+            json::string_literal(etag.unwrap_or("*")),
         );
         let answer = self.call(store, "GetItem", body).await?;
         Ok(lease_from_json(&answer))
@@ -284,10 +285,7 @@ impl<'a> DynamoLock<'a> {
         if status.is_success() {
             return Ok(text);
         }
-        let code = json_field(&text, "__type").map(|t| match t.rsplit_once('#') {
-            Some((_, short)) => short.to_string(),
-            None => t,
-        });
+        let code = error_type(&text);
         let (kind, retryable) = match code.as_deref() {
             Some("ResourceNotFoundException") => (ErrorKind::NotFound, false),
             Some(CONFLICT) => (ErrorKind::PreconditionFailed, false),
@@ -346,59 +344,31 @@ fn header(value: &str) -> Result<HeaderValue> {
         .map_err(|_| Error::invalid_input(format!("{value:?} is not a valid HTTP header value")))
 }
 
-/// `s` as a JSON string literal.
-pub(crate) fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// The string value of the first `"name": "..."` in `json` (escapes other
-/// than `\"` and `\\` are kept as they are: the values read here are type
-/// names and numbers).
-fn json_field(json: &str, name: &str) -> Option<String> {
-    let quoted = format!("\"{name}\"");
-    let at = json.find(&quoted)? + quoted.len();
-    let rest = json[at..].trim_start().strip_prefix(':')?.trim_start();
-    let rest = rest.strip_prefix('"')?;
-    let mut out = String::new();
-    let mut chars = rest.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Some(out),
-            '\\' => out.push(chars.next()?),
-            c => out.push(c),
-        }
-    }
-    None
-}
-
-/// The number of attribute `name` (`"name":{"N":"12"}`).
-fn json_number_attribute(json: &str, name: &str) -> Option<u64> {
-    let quoted = format!("\"{name}\"");
-    let at = json.find(&quoted)? + quoted.len();
-    json_field(&json[at..], "N")?.parse().ok()
+/// The `__type` of a DynamoDB error answer, without its namespace
+/// (`com.amazonaws.dynamodb.v20120810#ResourceNotFoundException` ->
+/// `ResourceNotFoundException`).
+fn error_type(answer: &str) -> Option<String> {
+    let object = json::parse_object(answer.as_bytes()).ok()?;
+    let full = object.opt_str("__type").ok()??;
+    Some(
+        full.rsplit_once('#')
+            .map_or(full, |(_, short)| short)
+            .to_string(),
+    )
 }
 
 /// The lease in an item (`GetItem`'s `Item`, or the old item of a failed
-/// condition).
-fn lease_from_json(json: &str) -> Option<Lease> {
-    let item = &json[json.find("\"Item\"")?..];
+/// condition): `{"Item":{"generation":{"N":"5"},"timeout":{"N":"20000"}}}`.
+fn lease_from_json(answer: &str) -> Option<Lease> {
+    let item = json::parse_object(answer.as_bytes())
+        .ok()?
+        .object("Item")
+        .ok()?;
+    let number =
+        |name: &str| -> Option<u64> { item.object(name).ok()?.str("N").ok()?.parse().ok() };
     Some(Lease {
-        generation: json_number_attribute(item, "generation")?,
-        timeout_ms: json_number_attribute(item, "timeout")?,
+        generation: number("generation")?,
+        timeout_ms: number("timeout")?,
     })
 }
 
@@ -424,16 +394,19 @@ mod tests {
 
     #[test]
     fn json_strings_are_escaped() {
-        assert_eq!(json_string("a\"b\\c\nd\u{1}"), r#""a\"b\\c\nd\u0001""#);
-        assert_eq!(json_string("caf\u{e9}"), "\"caf\u{e9}\"");
+        assert_eq!(
+            json::string_literal("a\"b\\c\nd\u{1}"),
+            r#""a\"b\\c\nd\u0001""#
+        );
+        assert_eq!(json::string_literal("caf\u{e9}"), "\"caf\u{e9}\"");
     }
 
     #[test]
     fn conflict_answer_yields_the_holders_lease() {
         let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed","Item":{"etag":{"S":"*"},"generation":{"N":"4"},"path":{"S":"b/k"},"timeout":{"N":"20000"},"ttl":{"N":"1"}}}"#;
         assert_eq!(
-            json_field(body, "__type").as_deref(),
-            Some("com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException")
+            error_type(body).as_deref(),
+            Some("ConditionalCheckFailedException")
         );
         assert_eq!(
             lease_from_json(body),

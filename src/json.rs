@@ -147,6 +147,13 @@ fn write_object(map: &BTreeMap<String, Value>, out: &mut String) {
     out.push('}');
 }
 
+/// `s` as a JSON string literal, quotes included.
+pub(crate) fn string_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_string(s, &mut out);
+    out
+}
+
 fn write_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
