@@ -3,8 +3,8 @@
 //! (after a reset mid-body, a 503, ...) resends exactly the same bytes.
 //!
 //! Used by [`Transfer::upload_file`](super::transfer::Transfer::upload_file).
-//! The requests mirror [`S3Store::put`] and
-//! [`S3Store::upload_part`]: a header added there must be added here too.
+//! The requests are the same PutObject and UploadPart builders that
+//! in-memory uploads use.
 //! With a checksum algorithm configured the checksum header must be known
 //! before the body is sent, so [`upload_file_in_memory`] reads each part
 //! (or the small file) into memory instead, as before.
@@ -13,17 +13,15 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use http::Method;
 use tokio::io::AsyncReadExt;
 use tokio::task::JoinSet;
 
 use super::multipart::MultipartWriter;
 use super::progress::Tracker;
 use super::put::PutOptions;
-use super::request::S3Request;
 use super::transfer::TransferConfig;
 use super::types::PutResult;
-use super::{S3Store, check_key, header_text, put_result};
+use super::{S3Store, check_key};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::RequestBody;
 use crate::xml::CompletedPart;
@@ -33,38 +31,9 @@ impl S3Store {
     pub(crate) async fn put_file(&self, key: &str, path: &Path, size: u64) -> Result<PutResult> {
         let full = self.full_key(key);
         check_key(&full)?;
-        let req = S3Request::new("PutObject", Method::PUT, Some(&full))
-            .body(RequestBody::from_file(path, 0, size));
-        let req = self.object_headers(req, key, &PutOptions::default())?;
-        let resp = self.inner.send(req).await?;
-        Ok(put_result(&resp.headers))
-    }
-
-    /// UploadPart of `len` bytes of the file at `path` from `offset`.
-    async fn upload_file_part(
-        &self,
-        key: &str,
-        upload_id: &str,
-        part_number: u32,
-        file: (&Path, u64, u64),
-    ) -> Result<CompletedPart> {
-        let (path, offset, len) = file;
-        let full = self.full_key(key);
-        let key = full.as_ref();
-        let req = S3Request::new("UploadPart", Method::PUT, Some(key))
-            .query("partNumber", &part_number.to_string())
-            .query("uploadId", upload_id)
-            .body(RequestBody::from_file(path, offset, len));
-        let req = super::sse::read_headers(req, self.encryption())?;
-        let resp = self.inner.send(req).await?;
-        let etag = header_text(&resp.headers, "etag").ok_or_else(|| {
-            self.protocol_error(
-                "UploadPart",
-                key,
-                format!("part {part_number}: no ETag in the answer"),
-            )
-        })?;
-        Ok(CompletedPart::new(part_number, etag))
+        let body = RequestBody::from_file(path, 0, size);
+        self.put_request(key, &full, body, &PutOptions::default(), false)
+            .await
     }
 }
 
@@ -141,9 +110,9 @@ async fn upload_parts(
             Arc::clone(tracker),
         );
         in_flight.spawn(async move {
-            let file = (path.as_path(), offset, len);
+            let body = RequestBody::from_file(&path, offset, len);
             let part = task_store
-                .upload_file_part(&task_key, &id, number, file)
+                .upload_part_body(&task_key, &id, number, body)
                 .await?;
             tracker.add(len);
             Ok(part)

@@ -18,7 +18,7 @@ use super::request::{S3Request, error_in_ok_body};
 use super::transfer::{MAX_PARTS, TransferConfig};
 use super::{S3Store, check_key, header_text};
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::BoxFuture;
+use crate::transport::{BoxFuture, RequestBody};
 use crate::xml::{self, CompletedPart, PartEntry, UploadEntry};
 
 use super::put::{PutMode, PutOptions};
@@ -88,6 +88,20 @@ impl S3Store {
         part_number: u32,
         data: Bytes,
     ) -> Result<CompletedPart> {
+        self.upload_part_body(key, upload_id, part_number, data.into())
+            .await
+    }
+
+    /// UploadPart of any body: in memory, or a range of a file read while it
+    /// is sent (no checksum header for a file body: its checksum is not
+    /// known before sending).
+    pub(crate) async fn upload_part_body(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: u32,
+        body: RequestBody,
+    ) -> Result<CompletedPart> {
         let full = self.full_key(key);
         let key = full.as_ref();
         check_key(key)?;
@@ -99,7 +113,7 @@ impl S3Store {
         let req = S3Request::new("UploadPart", Method::PUT, Some(key))
             .query("partNumber", &part_number.to_string())
             .query("uploadId", upload_id)
-            .body(data);
+            .body(body);
         let req = super::sse::read_headers(req, self.encryption())?;
         let (req, checksum) = super::checksums::add_checksum(req, self.inner.checksum)?;
         let resp = self.inner.send(req).await?;

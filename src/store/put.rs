@@ -18,6 +18,7 @@ use super::sse::{self, Encryption};
 use super::{S3Store, check_key, put_result};
 use crate::config::{ConditionalPut, CopyIfNotExists};
 use crate::error::{Error, ErrorKind, Result};
+use crate::transport::RequestBody;
 use crate::{date, sign};
 
 use super::types::PutResult;
@@ -214,7 +215,10 @@ impl S3Store {
         check_key(&full)?;
         let writes = &self.settings.writes;
         match (&options.mode, &writes.conditional_put) {
-            (PutMode::Overwrite, _) => self.put_request(key, &full, data, &options, false).await,
+            (PutMode::Overwrite, _) => {
+                self.put_request(key, &full, data.into(), &options, false)
+                    .await
+            }
             (_, ConditionalPut::Disabled) => Err(Error::new(
                 ErrorKind::NotImplemented,
                 format!(
@@ -229,27 +233,28 @@ impl S3Store {
                 };
                 let lock = super::dynamo::DynamoLock::new(self, table, *timeout_ms)?;
                 lock.conditional_op(self, &full, etag, || {
-                    self.put_request(key, &full, data, &options, false)
+                    self.put_request(key, &full, data.into(), &options, false)
                 })
                 .await
             }
             (mode, _) => self
-                .put_request(key, &full, data, &options, true)
+                .put_request(key, &full, data.into(), &options, true)
                 .await
                 .map_err(|e| conditional_error(e, mode)),
         }
     }
 
-    /// One PutObject; `conditional` adds the mode's `If-*` header.
-    async fn put_request(
+    /// One PutObject of any body (in memory, or a file read while it is
+    /// sent); `conditional` adds the mode's `If-*` header.
+    pub(crate) async fn put_request(
         &self,
         key: &str,
         full: &str,
-        data: Bytes,
+        body: RequestBody,
         options: &PutOptions,
         conditional: bool,
     ) -> Result<PutResult> {
-        let mut req = S3Request::new("PutObject", Method::PUT, Some(full)).body(data);
+        let mut req = S3Request::new("PutObject", Method::PUT, Some(full)).body(body);
         if conditional {
             req = mode_headers(req, &options.mode)?;
         }
