@@ -201,6 +201,7 @@ async fn localstack_rejects_a_body_that_does_not_match_its_checksum() {
         .await
         .expect_err("mismatching checksum");
     assert_eq!(err.status(), Some(400), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Integrity, "{err}");
     assert!(store.head("k").await.is_err(), "nothing stored");
     cleanup(&store).await;
 }

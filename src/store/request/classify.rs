@@ -98,6 +98,10 @@ pub(crate) fn classify(status: StatusCode, code: Option<&str>) -> (ErrorKind, bo
             "AccessDenied" | "AllAccessDisabled" | "AccountProblem" => {
                 Some((ErrorKind::PermissionDenied, false))
             }
+            // The server computed another digest of the body than the one sent.
+            "BadDigest" | "XAmzContentChecksumMismatch" | "InvalidDigest" => {
+                Some((ErrorKind::Integrity, false))
+            }
             "InvalidRange" | "KeyTooLongError" | "InvalidBucketName" | "EntityTooLarge"
             | "EntityTooSmall" | "InvalidArgument" | "InvalidPart" | "InvalidPartOrder" => {
                 Some((ErrorKind::InvalidInput, false))
@@ -188,6 +192,13 @@ mod tests {
             (400, Some("ThrottlingException"), ErrorKind::Service, true),
             (429, None, ErrorKind::Service, true),
             (416, Some("InvalidRange"), ErrorKind::InvalidInput, false),
+            (400, Some("BadDigest"), ErrorKind::Integrity, false),
+            (
+                400,
+                Some("XAmzContentChecksumMismatch"),
+                ErrorKind::Integrity,
+                false,
+            ),
             (400, Some("SomethingNew"), ErrorKind::Service, false),
         ];
         for (status, code, kind, retry) in cases {
