@@ -12,6 +12,9 @@ use bytes::Bytes;
 use common::{Server, with_bucket};
 use http::Method;
 use s3lite::config::{CopyIfNotExists, ServerSideEncryption};
+use s3lite::sign::{
+    PayloadHash, SecretKey, SignableRequest, SigningParams, UriEncoding, sign_request,
+};
 use s3lite::transport::{ClientOptions, HttpClient, HttpRequest, HyperClient, RequestBody};
 use s3lite::{ErrorKind, GetOptions, PutMode, PutOptions, S3Store};
 use time::OffsetDateTime;
@@ -600,22 +603,113 @@ async fn sse_s3_and_kms_writes_on_localstack() {
     .await;
 }
 
-/// The test LocalStack runs S3 alone (`SERVICES=s3`): an `aws:kms` write
-/// reaches it (it tries to create a KMS key) and fails for want of KMS.
-/// Pinned; on AWS the same write succeeds.
+/// A KMS key made through LocalStack's KMS (`TrentService.CreateKey`),
+/// signed by s3lite's signer in generic mode.
+async fn create_kms_key(server: &Server) -> String {
+    let secret = SecretKey::new(server.secret_key.clone());
+    let host = server.endpoint.trim_start_matches("http://").to_string();
+    let body = b"{}";
+    let headers = [
+        ("host", host.as_str()),
+        ("content-type", "application/x-amz-json-1.1"),
+        ("x-amz-target", "TrentService.CreateKey"),
+    ];
+    let params = SigningParams {
+        access_key_id: &server.access_key,
+        secret_key: &secret,
+        session_token: None,
+        region: "us-east-1",
+        service: "kms",
+        time: time::OffsetDateTime::now_utc(),
+        uri_encoding: UriEncoding::Generic,
+        payload: PayloadHash::for_body(body),
+        add_content_sha256_header: false,
+        sign_session_token: true,
+    };
+    let request = SignableRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+    };
+    let signed = sign_request(&request, &params).unwrap();
+    let mut http = HttpRequest::new(Method::POST, format!("{}/", server.endpoint));
+    for (name, value) in headers
+        .iter()
+        .copied()
+        .chain(signed.headers.iter().map(|(n, v)| (*n, v.as_str())))
+    {
+        http.headers.insert(
+            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+            http::HeaderValue::from_str(value).unwrap(),
+        );
+    }
+    http.body = RequestBody::from(Bytes::from_static(body));
+    let resp = plain_client().send(http).await.unwrap();
+    assert!(resp.status.is_success(), "CreateKey: {}", resp.status);
+    let text = String::from_utf8(resp.body.collect().await.unwrap().to_vec()).unwrap();
+    let start = text
+        .find("\"KeyId\": \"")
+        .or_else(|| text.find("\"KeyId\":\""))
+        .unwrap();
+    let rest = &text[start + 8..];
+    let rest = &rest[rest.find('"').unwrap() + 1..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// `aws:kms` with S3's managed key, with a key of our own (made through
+/// LocalStack's KMS), and `aws:kms:dsse`: the object reads back, and HEAD
+/// reports the encryption and the key.
 #[tokio::test]
-async fn localstack_without_kms_service_fails_kms_writes() {
+async fn sse_kms_and_dsse_writes_on_localstack() {
     let Some(server) = Server::localstack() else {
         return;
     };
+    let key_id = create_kms_key(&server).await;
     with_bucket(Some(server.clone()), "sse-kms", |plain| async move {
-        let kms = store_like(&server, &plain, |b| {
+        let managed = store_like(&server, &plain, |b| {
             b.server_side_encryption(ServerSideEncryption::Kms)
                 .sse_bucket_key_enabled(true)
-                .max_retries(0)
         });
-        let e = kms.put("k", b("2")).await.unwrap_err();
-        assert!(e.s3_message().unwrap_or("").contains("kms"), "{e}");
+        managed.put("managed", b("1")).await.unwrap();
+        let head = plain.head("managed").await.unwrap();
+        assert_eq!(head.server_side_encryption.as_deref(), Some("aws:kms"));
+
+        let own = store_like(&server, &plain, |b| {
+            b.server_side_encryption(ServerSideEncryption::Kms)
+                .sse_kms_key_id(key_id.as_str())
+        });
+        own.put("own", b("2")).await.unwrap();
+        let id = own.create_multipart_upload("own-mp").await.unwrap();
+        let part = own.upload_part("own-mp", &id, 1, b("x")).await.unwrap();
+        own.complete_multipart_upload("own-mp", &id, &[part])
+            .await
+            .unwrap();
+        for key in ["own", "own-mp"] {
+            let head = plain.head(key).await.unwrap();
+            assert_eq!(
+                head.server_side_encryption.as_deref(),
+                Some("aws:kms"),
+                "{key}"
+            );
+            let kms_key = head.sse_kms_key_id.unwrap_or_default();
+            assert!(
+                kms_key.contains(&key_id),
+                "{key}: {kms_key} is not {key_id}"
+            );
+        }
+        assert_eq!(
+            plain.get("own").await.unwrap().bytes().await.unwrap(),
+            b("2")
+        );
+
+        let dsse = store_like(&server, &plain, |b| {
+            b.server_side_encryption(ServerSideEncryption::DsseKms)
+                .sse_kms_key_id(key_id.as_str())
+        });
+        dsse.put("dsse", b("3")).await.unwrap();
+        let head = plain.head("dsse").await.unwrap();
+        assert_eq!(head.server_side_encryption.as_deref(), Some("aws:kms:dsse"));
     })
     .await;
 }

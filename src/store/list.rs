@@ -211,6 +211,8 @@ pub(crate) fn meta_from_entry(e: ObjectEntry) -> ObjectMeta {
         content_language: None,
         cache_control: None,
         expires: None,
+        server_side_encryption: None,
+        sse_kms_key_id: None,
         metadata: Vec::new(),
     }
 }

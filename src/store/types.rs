@@ -40,6 +40,11 @@ pub struct ObjectMeta {
     pub cache_control: Option<String>,
     /// The `Expires` time stored with the object (when it is a valid HTTP date).
     pub expires: Option<OffsetDateTime>,
+    /// The server-side encryption S3 applied (`AES256`, `aws:kms`,
+    /// `aws:kms:dsse`), from HEAD and GET.
+    pub server_side_encryption: Option<String>,
+    /// The KMS key that encrypts the object, for `aws:kms` and `aws:kms:dsse`.
+    pub sse_kms_key_id: Option<String>,
     /// User metadata (`x-amz-meta-*`), names lower-cased without the prefix,
     /// sorted by name.
     pub metadata: Vec<(String, String)>,
@@ -78,6 +83,8 @@ impl ObjectMeta {
             content_language: text("content-language"),
             cache_control: text("cache-control"),
             expires: text("expires").and_then(|d| crate::date::parse_http_date(&d).ok()),
+            server_side_encryption: text("x-amz-server-side-encryption"),
+            sse_kms_key_id: text("x-amz-server-side-encryption-aws-kms-key-id"),
             metadata,
         }
     }
