@@ -322,3 +322,83 @@ async fn sse_headers_go_on_writes_and_reads_only() {
     assert!(has(0) && has(1), "put and head carry the key");
     assert!(!has(2) && !has(3), "delete and list do not");
 }
+
+/// An SSE-C store's presigned requests carry the customer key as signed
+/// headers that the holder must send (S3 takes the key only in headers):
+/// with them a PUT then GET and HEAD work; without them, with the headers
+/// of another key, or from a store with another key, they fail.
+#[tokio::test]
+async fn presigned_sse_c_requests_need_the_key_headers() {
+    let Some(server) = Server::localstack_strict() else {
+        return;
+    };
+    let s = server.clone();
+    with_bucket(Some(server), "presign-sse-c", |plain| async move {
+        let sse_store = |key: u8| {
+            s.store_builder(plain.bucket())
+                .server_side_encryption(s3lite::config::ServerSideEncryption::SseC)
+                .sse_customer_key_base64(s3lite::encoding::encode_base64(&[key; 32]))
+                .build()
+                .unwrap()
+        };
+        let (sse, other) = (sse_store(7), sse_store(8));
+        let e = sse.presign(Method::GET, "k", HOUR).await.unwrap_err();
+        assert_eq!(e.kind(), s3lite::ErrorKind::InvalidInput, "{e}");
+
+        let presign = async |store: &S3Store, method: Method| {
+            store
+                .presign_request(method, "k", HOUR, &PresignOptions::default())
+                .await
+                .unwrap()
+        };
+        let put = presign(&sse, Method::PUT).await;
+        let headers = header_refs(&put);
+        assert_eq!(headers.len(), 3, "{put:?}");
+        let (status, _) = fetch(Method::PUT, &put.url, &[], b"plain").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "PUT without the key headers");
+        let (status, body) = fetch(Method::PUT, &put.url, &headers, b"hidden").await;
+        assert!(status.is_success(), "PUT {status}: {body:?}");
+        // Stored encrypted with the key: readable with it only.
+        assert!(plain.get("k").await.is_err());
+        assert_eq!(
+            sse.get("k").await.unwrap().bytes().await.unwrap(),
+            Bytes::from_static(b"hidden")
+        );
+
+        let get = presign(&sse, Method::GET).await;
+        let (status, body) = fetch(Method::GET, &get.url, &headers, b"").await;
+        assert_eq!(status, StatusCode::OK, "{body:?}");
+        assert_eq!(body, Bytes::from_static(b"hidden"));
+        let (status, _) = fetch(Method::GET, &get.url, &[], b"").await;
+        assert!(
+            !status.is_success(),
+            "GET without the key headers: {status}"
+        );
+        let head = presign(&sse, Method::HEAD).await;
+        assert_eq!(
+            fetch(Method::HEAD, &head.url, &headers, b"").await.0,
+            StatusCode::OK
+        );
+
+        // Another key's headers on this URL: the signature does not match.
+        let wrong = presign(&other, Method::GET).await;
+        let wrong_headers = header_refs(&wrong);
+        let (status, _) = fetch(Method::GET, &get.url, &wrong_headers, b"").await;
+        assert!(
+            !status.is_success(),
+            "GET with another key's headers: {status}"
+        );
+        // A URL signed with another key, sent as signed: the key is wrong.
+        let (status, _) = fetch(Method::GET, &wrong.url, &wrong_headers, b"").await;
+        assert!(!status.is_success(), "GET with the wrong key: {status}");
+    })
+    .await;
+}
+
+/// The headers of `req` as `fetch` takes them.
+fn header_refs(req: &s3lite::PresignedRequest) -> Vec<(&str, &str)> {
+    req.headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
+}

@@ -18,7 +18,8 @@
 //!
 //! 1. HEAD the object; fail now if the condition does not hold.
 //! 2. Put the lock record `(bucket/key, etag)` only if none exists
-//!    (`attribute_not_exists`), with generation 0 and the lock timeout.
+//!    (`attribute_not_exists`), with generation 0, the lock timeout and a
+//!    random owner token.
 //!    - Won: do the write, which must finish within the timeout.
 //!    - Lost: someone else holds it. Re-check the condition by HEAD every
 //!      100 ms (the holder's write usually makes it fail); once the holder's
@@ -26,25 +27,35 @@
 //!      record over by replacing it only if its generation is unchanged,
 //!      with the generation plus one, and go to "Won"; if that loses too,
 //!      wait again.
+//!    - Lost to a record carrying this attempt's owner token: an earlier
+//!      try of the same call wrote it and its answer was lost: "Won".
 //!
 //! Every writer of a key must use the protocol: plain puts and deletes race
 //! with it. Records are left for TTL to remove (after an hour), so
 //! re-creating a deleted key waits out the timeout of the last lock.
 //!
 //! Requests are DynamoDB's JSON API, signed by our signer for service
-//! `dynamodb`; the few JSON documents are written and read by hand. Each
-//! DynamoDB call is one attempt: a throttled or failed call fails the write
-//! with a retryable error.
+//! `dynamodb`; the few JSON documents are written and read by hand. A
+//! throttled call (`ProvisionedThroughputExceededException`,
+//! `ThrottlingException`, `RequestLimitExceeded`), a 5xx answer
+//! (`InternalServerError`, `ServiceUnavailable`) or a broken connection is
+//! retried with the store's [`RetryConfig`](crate::retry::RetryConfig)
+//! backoff, retry budget and clock, signed afresh each time; a failed
+//! condition (`ConditionalCheckFailedException`) and other client errors
+//! are not. A lock PutItem whose answer was lost and whose retry finds the
+//! condition failed recognises its own record by the owner token.
 
 use std::future::Future;
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderValue, Method};
 
 use super::S3Store;
 use crate::error::{Error, ErrorKind, Result};
 use crate::json;
+use crate::retry::{Backoff, XorShift};
 use crate::sign::{self, PayloadHash, SignableRequest, SigningParams, UriEncoding};
 use crate::transport::{HttpRequest, RequestBody};
 
@@ -77,10 +88,12 @@ enum LockState {
 }
 
 /// A lock record: who holds it for how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Lease {
     generation: u64,
     timeout_ms: u64,
+    /// The token of the attempt that wrote it (absent in older records).
+    owner: Option<String>,
 }
 
 impl<'a> DynamoLock<'a> {
@@ -122,7 +135,7 @@ impl<'a> DynamoLock<'a> {
         let clock = &*store.inner.retry_state.clock;
         let mut previous: Option<Lease> = None;
         loop {
-            match self.try_lock(store, &path, etag, previous).await? {
+            match self.try_lock(store, &path, etag, previous.as_ref()).await? {
                 LockState::Gone => {
                     // The record vanished (TTL) between our calls: start over.
                     previous = None;
@@ -163,7 +176,7 @@ impl<'a> DynamoLock<'a> {
         store: &S3Store,
         path: &str,
         etag: Option<&str>,
-        previous: Option<Lease>,
+        previous: Option<&Lease>,
     ) -> Result<LockState> {
         let (generation, condition, values) = match previous {
             None => (0, "attribute_not_exists(#pk)", String::new()),
@@ -177,8 +190,11 @@ impl<'a> DynamoLock<'a> {
             ),
         };
         let ttl = store.inner.retry_state.clock.now_utc().unix_timestamp() + RECORD_TTL_SECS;
+        // Tells our own record from another writer's when a retry of this
+        // PutItem finds the condition failed (the first try's answer lost).
+        let owner = format!("{:016x}", XorShift::seed());
         let body = format!(
-            r##"{{"TableName":{table},"Item":{{"path":{{"S":{path}}},"etag":{{"S":{etag}}},"generation":{{"N":"{generation}"}},"timeout":{{"N":"{timeout}"}},"ttl":{{"N":"{ttl}"}}}},"ConditionExpression":"{condition}","ExpressionAttributeNames":{{"#pk":"path"}}{values},"ReturnValuesOnConditionCheckFailure":"ALL_OLD"}}"##,
+            r##"{{"TableName":{table},"Item":{{"path":{{"S":{path}}},"etag":{{"S":{etag}}},"generation":{{"N":"{generation}"}},"timeout":{{"N":"{timeout}"}},"ttl":{{"N":"{ttl}"}},"owner":{{"S":"{owner}"}}}},"ConditionExpression":"{condition}","ExpressionAttributeNames":{{"#pk":"path"}}{values},"ReturnValuesOnConditionCheckFailure":"ALL_OLD"}}"##,
             table = json::string_literal(self.table),
             path = json::string_literal(path),
             etag = json::string_literal(etag.unwrap_or("*")),
@@ -193,7 +209,11 @@ impl<'a> DynamoLock<'a> {
                     Some(l) => Some(l),
                     None => self.read_lease(store, path, etag).await?,
                 };
-                Ok(lease.map_or(LockState::Gone, LockState::Held))
+                Ok(match lease {
+                    Some(l) if l.owner.as_deref() == Some(owner.as_str()) => LockState::Won,
+                    Some(l) => LockState::Held(l),
+                    None => LockState::Gone,
+                })
             }
             Err(e) => Err(e),
         }
@@ -219,7 +239,52 @@ impl<'a> DynamoLock<'a> {
     /// One DynamoDB JSON call (`DynamoDB_20120810.<action>`), signed for
     /// `dynamodb`; the answer body, or an error carrying DynamoDB's error
     /// type as its code and the whole error body as its message.
+    ///
+    /// Retryable failures (throttling, 5xx, a broken connection) are retried
+    /// as the S3 request loop retries: the store's backoff, `max_retries`,
+    /// `retry_timeout`, retry budget and clock; each attempt is signed
+    /// afresh with current credentials and time.
     async fn call(&self, store: &S3Store, action: &str, body: String) -> Result<String> {
+        let inner = &store.inner;
+        let state = &inner.retry_state;
+        let clock = &*state.clock;
+        let started = clock.monotonic();
+        let seed = inner.retry.jitter_seed.unwrap_or_else(XorShift::seed);
+        let mut backoff = Backoff::new(&inner.retry, seed);
+        let body = Bytes::from(body);
+        let mut retries = 0usize;
+        let mut last_cost = None;
+        loop {
+            let err = match self.attempt(store, action, body.clone()).await {
+                Ok(answer) => {
+                    state.on_success(last_cost);
+                    return Ok(answer);
+                }
+                Err(e) => e,
+            };
+            if !err.is_retryable() || retries >= inner.retry.max_retries {
+                return Err(err);
+            }
+            let delay = backoff.next_delay();
+            let elapsed = clock.monotonic().saturating_sub(started);
+            if elapsed + delay >= inner.retry.retry_timeout {
+                return Err(err.context(format!(
+                    "gave up after {retries} retries in {:.1}s (RetryConfig::retry_timeout {:.1}s)",
+                    elapsed.as_secs_f64(),
+                    inner.retry.retry_timeout.as_secs_f64()
+                )));
+            }
+            let Some(cost) = state.acquire(&err) else {
+                return Err(err.context("not retried: the store's retry budget is exhausted"));
+            };
+            clock.sleep(delay).await;
+            retries += 1;
+            last_cost = Some(cost);
+        }
+    }
+
+    /// One attempt of [`call`](Self::call).
+    async fn attempt(&self, store: &S3Store, action: &str, body: Bytes) -> Result<String> {
         let inner = &store.inner;
         let what = format!("DynamoDB {action} {}", self.table);
         let host = self
@@ -253,7 +318,7 @@ impl<'a> DynamoLock<'a> {
                 service: "dynamodb",
                 time: inner.retry_state.clock.now_utc(),
                 uri_encoding: UriEncoding::Generic,
-                payload: PayloadHash::for_body(body.as_bytes()),
+                payload: PayloadHash::for_body(&body),
                 add_content_sha256_header: false,
                 sign_session_token: true,
             };
@@ -272,7 +337,7 @@ impl<'a> DynamoLock<'a> {
             method: Method::POST,
             url: format!("{}/", self.endpoint),
             headers,
-            body: RequestBody::Bytes(body.into()),
+            body: RequestBody::Bytes(body),
         };
         let resp = inner
             .client
@@ -297,7 +362,8 @@ impl<'a> DynamoLock<'a> {
                 "ProvisionedThroughputExceededException"
                 | "ThrottlingException"
                 | "RequestLimitExceeded"
-                | "InternalServerError",
+                | "InternalServerError"
+                | "ServiceUnavailable",
             ) => (ErrorKind::Service, true),
             _ => (ErrorKind::Service, status.is_server_error()),
         };
@@ -369,6 +435,10 @@ fn lease_from_json(answer: &str) -> Option<Lease> {
     Some(Lease {
         generation: number("generation")?,
         timeout_ms: number("timeout")?,
+        owner: item
+            .object("owner")
+            .ok()
+            .and_then(|o| o.str("S").ok().map(str::to_string)),
     })
 }
 
@@ -412,7 +482,8 @@ mod tests {
             lease_from_json(body),
             Some(Lease {
                 generation: 4,
-                timeout_ms: 20_000
+                timeout_ms: 20_000,
+                owner: None,
             })
         );
         assert_eq!(lease_from_json(r#"{"message":"no item"}"#), None);
@@ -427,8 +498,18 @@ mod tests {
             lease_from_json(body),
             Some(Lease {
                 generation: 0,
-                timeout_ms: 7
+                timeout_ms: 7,
+                owner: None,
             })
+        );
+    }
+
+    #[test]
+    fn lease_carries_the_owner_token() {
+        let body = r#"{"Item":{"generation":{"N":"1"},"timeout":{"N":"9"},"owner":{"S":"00ab"}}}"#;
+        assert_eq!(
+            lease_from_json(body).and_then(|l| l.owner).as_deref(),
+            Some("00ab")
         );
     }
 }

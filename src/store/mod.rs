@@ -47,7 +47,7 @@ pub use builder::S3StoreBuilder;
 pub use delete_many::DeleteStream;
 pub use list::ListStream;
 pub use multipart::MultipartWriter;
-pub use presign::PresignOptions;
+pub use presign::{PresignOptions, PresignedRequest};
 pub use progress::{Progress, ProgressCallback};
 pub use put::{PutMode, PutOptions};
 pub use transfer::{Transfer, TransferConfig};

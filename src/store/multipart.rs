@@ -159,6 +159,11 @@ impl S3Store {
     /// As [`complete_multipart_upload`](S3Store::complete_multipart_upload);
     /// `AlreadyExists` / `PreconditionFailed` when the condition fails (the
     /// upload stays open: abort it).
+    ///
+    /// A *retried* completion that fails with 412 or `NoSuchUpload` may be
+    /// seeing the work of an earlier attempt whose answer was lost: the key
+    /// is then HEADed, and an object whose ETag is the one S3 makes from
+    /// these parts (the MD5 of the part MD5s, `-N`) counts as this upload's.
     pub async fn complete_multipart_upload_opts(
         &self,
         key: &str,
@@ -184,11 +189,24 @@ impl S3Store {
             .with_error_in_ok_body();
         let req = super::put::mode_headers(req, mode)?;
         let target = self.inner.target(Some(key));
-        let resp = self
-            .inner
-            .send(req)
-            .await
-            .map_err(|e| super::put::conditional_error(e, mode))?;
+        let mut attempts = 0;
+        let resp = match self.inner.send_counting(req, &mut attempts).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                // A retry after an attempt that completed the upload but
+                // whose answer was lost finds its own object (412 under
+                // If-None-Match / If-Match) or the upload gone (NoSuchUpload).
+                let maybe_done = e.status() == Some(412)
+                    || matches!(e.s3_code(), Some("PreconditionFailed" | "NoSuchUpload"));
+                if attempts > 1
+                    && maybe_done
+                    && let Some(done) = self.completed_by_lost_attempt(key, parts).await
+                {
+                    return Ok(done);
+                }
+                return Err(super::put::conditional_error(e, mode));
+            }
+        };
         let version_id = header_text(&resp.headers, "x-amz-version-id");
         let body = resp.body.collect().await?;
         if let Some(e) = error_in_ok_body("CompleteMultipartUpload", &target, &body) {
@@ -202,6 +220,23 @@ impl S3Store {
         Ok(PutResult {
             etag: parsed.etag,
             version_id,
+        })
+    }
+
+    /// The object `full_key` if it is the one `parts` make: its ETag is the
+    /// multipart ETag of `parts` (compared only when every part ETag is a
+    /// plain MD5).
+    async fn completed_by_lost_attempt(
+        &self,
+        full_key: &str,
+        parts: &[CompletedPart],
+    ) -> Option<PutResult> {
+        let want = multipart_etag(parts)?;
+        let meta = self.head_full(full_key).await.ok()?;
+        let have = meta.etag.as_deref()?.trim_matches('"');
+        have.eq_ignore_ascii_case(&want).then_some(PutResult {
+            etag: meta.etag,
+            version_id: meta.version_id,
         })
     }
 
@@ -857,9 +892,51 @@ impl fmt::Debug for MultipartWriter {
     }
 }
 
+/// The ETag S3 gives the object completed from `parts` (without quotes): the
+/// MD5 of the parts' binary MD5s, then `-` and the part count. `None` unless
+/// every part ETag is 32 hex digits (SSE-KMS and some servers use others).
+fn multipart_etag(parts: &[CompletedPart]) -> Option<String> {
+    let mut digests = Vec::with_capacity(parts.len() * 16);
+    for part in parts {
+        let hex = part.etag.trim_matches('"').as_bytes();
+        if hex.len() != 32 || !hex.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        for pair in hex.chunks(2) {
+            let text = std::str::from_utf8(pair).ok()?;
+            digests.push(u8::from_str_radix(text, 16).ok()?);
+        }
+    }
+    let md5 = crate::encoding::md5(&digests);
+    let hex: String = md5.iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("{hex}-{}", parts.len()))
+}
+
 fn task_failed(e: JoinError) -> Error {
     Error::new(
         ErrorKind::Service,
         format!("multipart upload task failed: {e}"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_etag_is_md5_of_part_md5s() {
+        // Parts "part one" and "part two"; the value from Python's hashlib.
+        let parts = [
+            CompletedPart::new(1, "\"3303e12af474ca11d85ed2966a932992\""),
+            CompletedPart::new(2, "3EA4E15B91A17DC76052C56CFCDF67A2"),
+        ];
+        assert_eq!(
+            multipart_etag(&parts).as_deref(),
+            Some("0732917abc3288784e318ac0aab1757a-2")
+        );
+        let odd = [CompletedPart::new(1, "\"not-an-md5\"")];
+        assert_eq!(multipart_etag(&odd), None);
+        let signed = [CompletedPart::new(1, "+303e12af474ca11d85ed2966a932992")];
+        assert_eq!(multipart_etag(&signed), None);
+    }
 }

@@ -5,15 +5,21 @@
 //! parameters, the caller's extra ones, `x-amz-request-payer` on a
 //! requester-pays store) and the `host` plus any extra headers, which the
 //! holder must then send exactly. The payload is `UNSIGNED-PAYLOAD`.
+//!
+//! On an SSE-C store a GET, PUT or HEAD needs the customer key headers,
+//! which S3 accepts only as headers: [`S3Store::presign_request`] signs
+//! them and returns them with the URL, and [`S3Store::presign`] refuses.
 
+use std::fmt;
 use std::time::Duration;
 
 use http::Method;
 use time::OffsetDateTime;
 
-use super::{S3Store, check_key};
+use super::{S3Store, check_key, sse};
 use crate::error::{Error, Result};
 use crate::sign::{self, PayloadHash, SignableRequest, SigningParams, UriEncoding};
+use crate::transport::redact_url;
 
 /// Extras of a presigned URL: headers the holder must send, and query
 /// parameters (`response-content-disposition`, `versionId`, ...), all signed.
@@ -47,6 +53,36 @@ impl PresignOptions {
     }
 }
 
+/// A presigned URL and the headers its holder must send with it, exactly:
+/// the extra headers of [`PresignOptions`] and, on a store with SSE-C, the
+/// customer key headers (`x-amz-server-side-encryption-customer-algorithm`,
+/// `-key` and `-key-MD5`). `Debug` hides the query and the key.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PresignedRequest {
+    /// The presigned URL.
+    pub url: String,
+    /// Signed headers (lower-case names) to send with the URL, besides `host`.
+    pub headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for PresignedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let shown = if sse::is_customer_key(n) { "***" } else { v };
+                (n.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("PresignedRequest")
+            .field("url", &redact_url(&self.url))
+            .field("headers", &headers)
+            .finish()
+    }
+}
+
 impl S3Store {
     /// A presigned URL for `method` (GET, PUT, HEAD or DELETE) on `key`,
     /// valid for `expires_in` (1 second to 7 days).
@@ -56,7 +92,9 @@ impl S3Store {
     ///
     /// # Errors
     /// `InvalidInput` for another method, an expiry outside 1 s..=7 days
-    /// or a bad key; `Credentials` when none can be obtained.
+    /// or a bad key, and for a GET, PUT or HEAD on a store with SSE-C (its
+    /// key must go in headers: use [`presign_request`](S3Store::presign_request));
+    /// `Credentials` when none can be obtained.
     ///
     /// ```no_run
     /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
@@ -103,6 +141,62 @@ impl S3Store {
         options: &PresignOptions,
         now: OffsetDateTime,
     ) -> Result<String> {
+        if !sse::presign_headers(self.encryption(), &method).is_empty() {
+            return Err(Error::invalid_input(format!(
+                "presign {method} {}: the store uses SSE-C, whose key S3 takes only in headers, not in a URL; call presign_request and send its headers with the URL",
+                self.inner.target(Some(&self.full_key(key)))
+            )));
+        }
+        Ok(self
+            .sign_url(method, key, expires_in, options, now)
+            .await?
+            .url)
+    }
+
+    /// A presigned request for `method` (GET, PUT, HEAD or DELETE) on `key`,
+    /// valid for `expires_in` (1 second to 7 days): the URL and the headers
+    /// the holder must send with it. Unlike [`presign`](S3Store::presign)
+    /// it works on a store with SSE-C: the customer key headers are signed
+    /// and returned (S3 does not accept the key in the query).
+    ///
+    /// # Errors
+    /// As [`presign_opts`](S3Store::presign_opts), except for SSE-C; and
+    /// `InvalidInput` when `options` sets an SSE-C header the store sets.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// use std::time::Duration;
+    /// let get = store
+    ///     .presign_request(
+    ///         http::Method::GET,
+    ///         "report.pdf",
+    ///         Duration::from_secs(3600),
+    ///         &s3lite::PresignOptions::default(),
+    ///     )
+    ///     .await?;
+    /// // Send `get.headers` with the request to `get.url`.
+    /// # let _ = get; Ok(()) }
+    /// ```
+    pub async fn presign_request(
+        &self,
+        method: Method,
+        key: &str,
+        expires_in: Duration,
+        options: &PresignOptions,
+    ) -> Result<PresignedRequest> {
+        let now = self.inner.retry_state.clock.now_utc();
+        self.sign_url(method, key, expires_in, options, now).await
+    }
+
+    /// Signs the URL, with the SSE-C headers `method` needs on this store.
+    async fn sign_url(
+        &self,
+        method: Method,
+        key: &str,
+        expires_in: Duration,
+        options: &PresignOptions,
+        now: OffsetDateTime,
+    ) -> Result<PresignedRequest> {
         if ![Method::GET, Method::PUT, Method::HEAD, Method::DELETE].contains(&method) {
             return Err(Error::invalid_input(format!(
                 "presign: method {method} is not one of GET, PUT, HEAD, DELETE"
@@ -129,21 +223,32 @@ impl S3Store {
             query.push('=');
             query.push_str(&sign::uri_encode(value, true));
         }
+        let mut lower: Vec<(String, String)> = options
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .collect();
+        for (name, value) in sse::presign_headers(self.encryption(), &method) {
+            if lower.iter().any(|(n, _)| n == name) {
+                return Err(Error::invalid_input(format!(
+                    "presign: header {name} is set by the store's SSE-C setting"
+                )));
+            }
+            lower.push((name.to_string(), value));
+        }
         let Some(provider) = &inner.credentials else {
             check_expiry(expires_in)?;
-            return Ok(inner.endpoint.url_for_path(&path, &query));
+            return Ok(PresignedRequest {
+                url: inner.endpoint.url_for_path(&path, &query),
+                headers: lower,
+            });
         };
         let creds = provider
             .credentials()
             .await
             .map_err(|e| e.context(format!("presign {}", inner.target(Some(&full)))))?;
-        let lower: Vec<(String, &str)> = options
-            .headers
-            .iter()
-            .map(|(n, v)| (n.to_ascii_lowercase(), v.as_str()))
-            .collect();
         let mut headers: Vec<(&str, &str)> = vec![("host", inner.endpoint.host())];
-        headers.extend(lower.iter().map(|(n, v)| (n.as_str(), *v)));
+        headers.extend(lower.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         let params = SigningParams {
             access_key_id: creds.access_key_id(),
             secret_key: creds.secret_key(),
@@ -163,7 +268,10 @@ impl S3Store {
             headers: &headers,
         };
         let signed = sign::presign(&request, &params, expires_in)?;
-        Ok(inner.endpoint.url_for_path(&path, &signed.query))
+        Ok(PresignedRequest {
+            url: inner.endpoint.url_for_path(&path, &signed.query),
+            headers: lower,
+        })
     }
 }
 
@@ -257,6 +365,104 @@ mod tests {
             .await
             .expect_err("POST");
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
+
+    fn sse_c_store() -> S3Store {
+        S3Store::builder()
+            .bucket("examplebucket")
+            .region("us-east-1")
+            .endpoint("https://s3.amazonaws.com")
+            .access_key_id("AKIAIOSFODNN7EXAMPLE")
+            .secret_access_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+            .server_side_encryption(crate::config::ServerSideEncryption::SseC)
+            .sse_customer_key_base64(crate::encoding::encode_base64(&[7; 32]))
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[tokio::test]
+    async fn presign_on_sse_c_store_points_to_presign_request() {
+        let s = sse_c_store();
+        for method in [Method::GET, Method::PUT, Method::HEAD] {
+            let e = s
+                .presign(method, "k", Duration::from_secs(60))
+                .await
+                .expect_err("SSE-C");
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+            assert!(e.to_string().contains("presign_request"), "{e}");
+        }
+        // DELETE carries no key.
+        assert!(
+            s.presign(Method::DELETE, "k", Duration::from_secs(60))
+                .await
+                .is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn presign_request_signs_and_returns_sse_c_headers() {
+        let key = crate::encoding::encode_base64(&[7; 32]);
+        let req = sse_c_store()
+            .presign_request(
+                Method::GET,
+                "k",
+                Duration::from_secs(60),
+                &PresignOptions::default().with_header("Range", "bytes=0-9"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            req.url.contains("X-Amz-SignedHeaders=host%3Brange%3Bx-amz-server-side-encryption-customer-algorithm%3Bx-amz-server-side-encryption-customer-key%3Bx-amz-server-side-encryption-customer-key-md5&"),
+            "{}",
+            req.url
+        );
+        assert!(
+            !req.url.contains(&crate::sign::uri_encode(&key, true)),
+            "key in the URL"
+        );
+        let names: Vec<&str> = req.headers.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "range",
+                "x-amz-server-side-encryption-customer-algorithm",
+                "x-amz-server-side-encryption-customer-key",
+                "x-amz-server-side-encryption-customer-key-md5"
+            ]
+        );
+        assert_eq!(req.headers[2].1, key);
+        let shown = format!("{req:?}");
+        assert!(
+            !shown.contains(&key) && !shown.contains("X-Amz-Signature"),
+            "{shown}"
+        );
+        // Setting the store's SSE-C header again is refused.
+        let e = sse_c_store()
+            .presign_request(
+                Method::PUT,
+                "k",
+                Duration::from_secs(60),
+                &PresignOptions::default()
+                    .with_header("X-Amz-Server-Side-Encryption-Customer-Key", "other"),
+            )
+            .await
+            .expect_err("duplicate");
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
+
+    #[tokio::test]
+    async fn presign_request_without_sse_c_is_presign() {
+        let req = store(None, false)
+            .presign_request(
+                Method::GET,
+                "k",
+                Duration::from_secs(60),
+                &PresignOptions::default(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(req.headers.is_empty());
+        assert!(req.url.contains("X-Amz-SignedHeaders=host&"), "{}", req.url);
     }
 
     #[tokio::test]

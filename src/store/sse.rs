@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use http::HeaderName;
+use http::{HeaderName, Method};
 
 use super::request::S3Request;
 use crate::config::ServerSideEncryption;
@@ -154,6 +154,32 @@ pub(crate) fn copy_source_headers(
     Ok(req)
 }
 
+/// The SSE-C headers a presigned request must be signed with and sent
+/// with: GET, PUT and HEAD on an SSE-C store (S3 takes the key only as
+/// headers, never in the query). None otherwise.
+pub(crate) fn presign_headers(
+    sse: Option<&Encryption>,
+    method: &Method,
+) -> Vec<(&'static str, String)> {
+    match sse {
+        Some(Encryption::Customer {
+            key_base64,
+            key_md5_base64,
+        }) if [Method::GET, Method::PUT, Method::HEAD].contains(method) => vec![
+            (SSE_C_ALGORITHM, "AES256".to_string()),
+            (SSE_C_KEY, key_base64.clone()),
+            (SSE_C_KEY_MD5, key_md5_base64.clone()),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `name` (lower case) is a header whose value is an SSE-C key,
+/// which `Debug` output must not show.
+pub(crate) fn is_customer_key(name: &str) -> bool {
+    name == SSE_C_KEY || name == COPY_SSE_C_KEY
+}
+
 fn customer_headers(mut req: S3Request, sse: &Encryption) -> Result<S3Request> {
     if let Encryption::Customer {
         key_base64,
@@ -238,6 +264,23 @@ mod tests {
             names(&copy),
             [COPY_SSE_C_ALGORITHM, COPY_SSE_C_KEY, COPY_SSE_C_KEY_MD5]
         );
+    }
+
+    #[test]
+    fn presign_headers_are_sse_c_on_data_requests_only() {
+        let sse = customer();
+        for method in [Method::GET, Method::PUT, Method::HEAD] {
+            let names: Vec<_> = presign_headers(Some(&sse), &method)
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
+            assert_eq!(names, [SSE_C_ALGORITHM, SSE_C_KEY, SSE_C_KEY_MD5]);
+        }
+        assert!(presign_headers(Some(&sse), &Method::DELETE).is_empty());
+        let managed = Encryption::new(ServerSideEncryption::Aes256, None, None, None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(presign_headers(Some(&managed), &Method::GET).is_empty());
+        assert!(presign_headers(None, &Method::GET).is_empty());
     }
 
     #[test]

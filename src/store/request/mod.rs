@@ -82,6 +82,14 @@ impl RetryState {
             _ => Some(cost),
         }
     }
+
+    /// Records a success after retries that cost `last_cost` (`None`: none),
+    /// for requests outside this loop (DynamoDB lock calls).
+    pub(crate) fn on_success(&self, last_cost: Option<u32>) {
+        if let Some(budget) = &self.budget {
+            budget.on_success(last_cost);
+        }
+    }
 }
 
 /// One S3 API call, before signing.
@@ -219,6 +227,18 @@ impl StoreInner {
     /// Sends `req`, retrying what may be retried; a non-2xx answer becomes
     /// an [`Error`] built from S3's `<Error>` body.
     pub(crate) async fn send(&self, req: S3Request) -> Result<HttpResponse> {
+        self.send_counting(req, &mut 0).await
+    }
+
+    /// As [`send`](Self::send), adding to `attempts` each time the request
+    /// is handed to the HTTP client, so a caller can tell whether the
+    /// outcome is a retry's (CompleteMultipartUpload checks whether a lost
+    /// first attempt already did the work).
+    pub(crate) async fn send_counting(
+        &self,
+        req: S3Request,
+        attempts: &mut u32,
+    ) -> Result<HttpResponse> {
         let S3Request {
             op,
             method,
@@ -352,6 +372,7 @@ impl StoreInner {
                 headers: attempt_headers,
                 body: current,
             };
+            *attempts += 1;
             let failure = match self.client.send(request).await {
                 Ok(resp) => {
                     let server_time = state.skew.observe(&resp.headers, clock);
