@@ -16,11 +16,11 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 use tokio::task::JoinSet;
 
-use super::multipart::MultipartWriter;
 use super::progress::Tracker;
 use super::put::PutOptions;
 use super::transfer::TransferConfig;
 use super::types::PutResult;
+use super::writer::{MultipartWriter, task_failed};
 use super::{S3Store, check_key};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::RequestBody;
@@ -99,7 +99,7 @@ async fn upload_parts(
     while offset < size {
         while in_flight.len() >= max_concurrency.max(1) {
             if let Some(done) = in_flight.join_next().await {
-                parts.push(joined(done)?);
+                parts.push(done.map_err(task_failed)??);
             }
         }
         let len = part_size.min(size - offset);
@@ -123,21 +123,10 @@ async fn upload_parts(
         })?;
     }
     while let Some(done) = in_flight.join_next().await {
-        parts.push(joined(done)?);
+        parts.push(done.map_err(task_failed)??);
     }
     parts.sort_by_key(|p| p.part_number);
     Ok(parts)
-}
-
-fn joined(
-    done: std::result::Result<Result<CompletedPart>, tokio::task::JoinError>,
-) -> Result<CompletedPart> {
-    done.map_err(|e| {
-        Error::new(
-            ErrorKind::Service,
-            format!("multipart upload task failed: {e}"),
-        )
-    })?
 }
 
 /// Uploads the file at `path` from memory: one PUT below the threshold,

@@ -35,6 +35,7 @@ mod settings;
 mod sse;
 mod transfer;
 mod types;
+mod writer;
 
 use std::fmt;
 use std::sync::Arc;
@@ -46,12 +47,12 @@ use http::{HeaderMap, Method, StatusCode};
 pub use builder::S3StoreBuilder;
 pub use delete_many::DeleteStream;
 pub use list::ListStream;
-pub use multipart::MultipartWriter;
 pub use presign::{PresignOptions, PresignedRequest};
 pub use progress::{Progress, ProgressCallback};
 pub use put::{PutMode, PutOptions};
 pub use transfer::{Transfer, TransferConfig};
 pub use types::{GetOptions, GetRange, GetResult, ListOptions, ListResult, ObjectMeta, PutResult};
+pub use writer::MultipartWriter;
 
 use request::{S3Request, StoreInner};
 use types::parse_content_range;

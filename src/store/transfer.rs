@@ -19,9 +19,9 @@ use futures_core::Stream;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
-use super::multipart::MultipartWriter;
 use super::progress::{ProgressCallback, Tracker};
 use super::types::{GetOptions, ObjectMeta, PutResult};
+use super::writer::MultipartWriter;
 use super::{S3Store, check_key};
 use crate::error::{Error, ErrorKind, Result};
 
