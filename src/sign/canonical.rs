@@ -23,9 +23,21 @@ const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
 /// assert_eq!(uri_encode("é", true), "%C3%A9");
 /// ```
 pub fn uri_encode(s: &str, encode_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    uri_encode_into(&mut out, s, encode_slash);
-    out
+    let mask = kept_mask(encode_slash);
+    let mut out = Vec::with_capacity(s.len() * 3);
+    for &b in s.as_bytes() {
+        if CLASS[usize::from(b)] & mask != 0 {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[
+                b'%',
+                HEX_UPPER[usize::from(b >> 4)],
+                HEX_UPPER[usize::from(b & 0x0f)],
+            ]);
+        }
+    }
+    // Kept bytes, `%` and hex digits only: ASCII, so always valid UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Turns an S3 object key into the path segment(s) to put on the wire: every
@@ -44,31 +56,69 @@ pub fn encode_key_path(key: &str) -> String {
     uri_encode(key, false)
 }
 
-/// `true` for the RFC 3986 unreserved characters.
-#[inline]
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
-}
+/// [`CLASS`] bit: the byte stays as it is in a path (unreserved or `/`).
+const KEPT_IN_PATH: u8 = 1;
+/// [`CLASS`] bit: the byte stays as it is in a query name or value (unreserved).
+const KEPT_IN_QUERY: u8 = 2;
 
-/// `%00%01...%FF`: the escape of byte `b` is `ESCAPES[3 * b..3 * b + 3]`.
-const ESCAPES: &str = concat!(
-    "%00%01%02%03%04%05%06%07%08%09%0A%0B%0C%0D%0E%0F%10%11%12%13%14%15%16%17",
-    "%18%19%1A%1B%1C%1D%1E%1F%20%21%22%23%24%25%26%27%28%29%2A%2B%2C%2D%2E%2F",
-    "%30%31%32%33%34%35%36%37%38%39%3A%3B%3C%3D%3E%3F%40%41%42%43%44%45%46%47",
-    "%48%49%4A%4B%4C%4D%4E%4F%50%51%52%53%54%55%56%57%58%59%5A%5B%5C%5D%5E%5F",
-    "%60%61%62%63%64%65%66%67%68%69%6A%6B%6C%6D%6E%6F%70%71%72%73%74%75%76%77",
-    "%78%79%7A%7B%7C%7D%7E%7F%80%81%82%83%84%85%86%87%88%89%8A%8B%8C%8D%8E%8F",
-    "%90%91%92%93%94%95%96%97%98%99%9A%9B%9C%9D%9E%9F%A0%A1%A2%A3%A4%A5%A6%A7",
-    "%A8%A9%AA%AB%AC%AD%AE%AF%B0%B1%B2%B3%B4%B5%B6%B7%B8%B9%BA%BB%BC%BD%BE%BF",
-    "%C0%C1%C2%C3%C4%C5%C6%C7%C8%C9%CA%CB%CC%CD%CE%CF%D0%D1%D2%D3%D4%D5%D6%D7",
-    "%D8%D9%DA%DB%DC%DD%DE%DF%E0%E1%E2%E3%E4%E5%E6%E7%E8%E9%EA%EB%EC%ED%EE%EF",
-    "%F0%F1%F2%F3%F4%F5%F6%F7%F8%F9%FA%FB%FC%FD%FE%FF",
-);
+/// Per byte, which `UriEncode` modes keep it: one table load instead of a
+/// chain of comparisons per byte (the 1,024-byte key bench spends most of its
+/// encoding time on this test).
+const CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            table[i] = KEPT_IN_PATH | KEPT_IN_QUERY;
+        } else if b == b'/' {
+            table[i] = KEPT_IN_PATH;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// The value of an upper-case hex digit, `0xFF` for any other byte
+/// (canonical escapes use upper case only).
+const UPPER_HEX_VALUE: [u8; 256] = {
+    let mut table = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// The [`CLASS`] bit of a mode.
+#[inline]
+fn kept_mask(encode_slash: bool) -> u8 {
+    if encode_slash {
+        KEPT_IN_QUERY
+    } else {
+        KEPT_IN_PATH
+    }
+}
 
 /// `true` if `b` stays as it is in `UriEncode` output.
 #[inline]
 fn is_kept(b: u8, encode_slash: bool) -> bool {
-    is_unreserved(b) || (b == b'/' && !encode_slash)
+    CLASS[usize::from(b)] & kept_mask(encode_slash) != 0
+}
+
+#[inline]
+fn push_escape(out: &mut String, b: u8) {
+    out.push('%');
+    out.push(char::from(HEX_UPPER[usize::from(b >> 4)]));
+    out.push(char::from(HEX_UPPER[usize::from(b & 0x0f)]));
 }
 
 #[inline]
@@ -76,24 +126,23 @@ fn push_encoded_byte(out: &mut String, b: u8, encode_slash: bool) {
     if is_kept(b, encode_slash) {
         out.push(char::from(b));
     } else {
-        let i = 3 * usize::from(b);
-        out.push_str(&ESCAPES[i..i + 3]);
+        push_escape(out, b);
     }
 }
 
 /// Appends `UriEncode(s)` to `out`, copying runs of kept bytes in one go.
 pub(crate) fn uri_encode_into(out: &mut String, s: &str, encode_slash: bool) {
+    let mask = kept_mask(encode_slash);
     let bytes = s.as_bytes();
     let mut run_start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if !is_kept(b, encode_slash) {
+        if CLASS[usize::from(b)] & mask == 0 {
             // Kept bytes are ASCII, so a non-empty run starts and ends on char
             // boundaries (an empty one may sit inside a multi-byte char).
             if i > run_start {
                 out.push_str(&s[run_start..i]);
             }
-            let e = 3 * usize::from(b);
-            out.push_str(&ESCAPES[e..e + 3]);
+            push_escape(out, b);
             run_start = i + 1;
         }
     }
@@ -121,16 +170,19 @@ pub(crate) fn reencode_into(out: &mut String, s: &str, encode_slash: bool) {
         // Fast path: a run that is already canonical (kept bytes, and escapes in
         // upper-case hex of bytes that must stay escaped) is copied as is.
         let start = i;
+        let mask = kept_mask(encode_slash);
         while i < bytes.len() {
             let b = bytes[i];
-            if is_kept(b, encode_slash) {
+            if CLASS[usize::from(b)] & mask != 0 {
                 i += 1;
             } else if b == b'%'
-                && let (Some(&h), Some(&l)) = (bytes.get(i + 1), bytes.get(i + 2))
-                && let (Some(hv), Some(lv)) = (hex_value(h), hex_value(l))
-                && !h.is_ascii_lowercase()
-                && !l.is_ascii_lowercase()
-                && !is_kept((hv << 4) | lv, encode_slash)
+                && i + 2 < bytes.len()
+                && let (h, l) = (
+                    UPPER_HEX_VALUE[usize::from(bytes[i + 1])],
+                    UPPER_HEX_VALUE[usize::from(bytes[i + 2])],
+                )
+                && (h | l) < 16
+                && CLASS[usize::from((h << 4) | l)] & mask == 0
             {
                 i += 3;
             } else {

@@ -1,7 +1,9 @@
 //! A minimal in-process S3 endpoint on 127.0.0.1:0 for transfer tests and
-//! the transfer memory bench: it discards uploads, serves one object of a
-//! given size made of a fixed pattern, and can inject faults. Included with
-//! `#[path]` by `tests/transfer_faults.rs` and `benches/transfer_memory.rs`.
+//! benchmarks: it discards uploads, serves objects of a given size made of a
+//! fixed pattern, answers ListObjectsV2 with generated pages, and can inject
+//! faults. Included with `#[path]` by `tests/transfer_faults.rs`,
+//! `benches/transfer_memory.rs` and the peer comparison
+//! (`benches/compare/src/main.rs`, which runs it in its own process).
 #![allow(dead_code, reason = "each includer uses a different part")]
 
 use std::convert::Infallible;
@@ -28,7 +30,29 @@ pub(crate) struct Script {
     pub(crate) truncate_get_after: Option<u64>,
     /// GET bodies stop sending (stall) after this many bytes.
     pub(crate) stall_get_after: Option<u64>,
+    /// Keys starting with one of these prefixes have that size instead of
+    /// `object_size` (the first match wins).
+    pub(crate) sizes: Vec<(String, u64)>,
+    /// ListObjectsV2 (`GET /bucket?list-type=2`) lists this many keys,
+    /// `list/000000`, `list/000001`, ..., 1,000 (or `max-keys`) per page.
+    pub(crate) list_keys: u32,
+    /// Do not log requests or count upload bytes (benchmarks: the log grows
+    /// without bound).
+    pub(crate) quiet: bool,
 }
+
+impl Script {
+    /// The size of the object at `key`.
+    fn size_of(&self, key: &str) -> u64 {
+        self.sizes
+            .iter()
+            .find(|(prefix, _)| key.starts_with(prefix.as_str()))
+            .map_or(self.object_size, |&(_, size)| size)
+    }
+}
+
+/// `Last-Modified` of every object (object_store requires the header).
+const LAST_MODIFIED: &str = "Mon, 01 Jun 2026 10:00:00 GMT";
 
 /// A running server: its address and the requests it saw.
 pub(crate) struct MiniS3 {
@@ -138,15 +162,37 @@ async fn respond(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let sent = drain(req.into_body()).await;
-    log.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push(format!("{line} len={sent}"));
-    *received.lock().unwrap_or_else(|p| p.into_inner()) += sent;
-    let size = script.object_size;
+    if !script.quiet {
+        log.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(format!("{line} len={sent}"));
+        *received.lock().unwrap_or_else(|p| p.into_inner()) += sent;
+    }
+    // Path style: `/bucket` or `/bucket/key`.
+    let key = line
+        .split_once(' ')
+        .map_or("", |(_, p)| p)
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('/')
+        .split_once('/')
+        .map_or("", |(_, k)| k);
+    let size = script.size_of(key);
     match method {
+        Method::GET if has("list-type") => {
+            let start = param("continuation-token")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(0u32);
+            let max = param("max-keys")
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(1000u32);
+            xml_owned(list_page(start, max, script.list_keys))
+        }
         Method::HEAD => Response::builder()
             .header("content-length", size)
             .header("etag", "\"mini\"")
+            .header("last-modified", LAST_MODIFIED)
             .body(ServerBody::empty()),
         Method::GET => {
             let (start, end) = match range.as_deref().and_then(parse_range) {
@@ -155,7 +201,8 @@ async fn respond(
             };
             let mut builder = Response::builder()
                 .header("content-length", end - start)
-                .header("etag", "\"mini\"");
+                .header("etag", "\"mini\"")
+                .header("last-modified", LAST_MODIFIED);
             builder = if range.is_some() {
                 builder
                     .status(StatusCode::PARTIAL_CONTENT)
@@ -205,6 +252,40 @@ fn xml(status: StatusCode, body: &'static str) -> Result<Response<ServerBody>, h
         .status(status)
         .header("content-type", "application/xml")
         .body(ServerBody::fixed(Bytes::from_static(body.as_bytes())))
+}
+
+fn xml_owned(body: String) -> Result<Response<ServerBody>, http::Error> {
+    Response::builder()
+        .header("content-type", "application/xml")
+        .body(ServerBody::fixed(Bytes::from(body)))
+}
+
+/// A ListObjectsV2 page of keys `list/{start:06}`.. (at most `max`, of
+/// `total`); the continuation token is the next index.
+fn list_page(start: u32, max: u32, total: u32) -> String {
+    use std::fmt::Write as _;
+    let end = start.saturating_add(max.max(1)).min(total);
+    let mut body = String::with_capacity(64 + 200 * (end.saturating_sub(start)) as usize);
+    body.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name><Prefix>list/</Prefix>");
+    let _ = write!(
+        body,
+        "<KeyCount>{}</KeyCount><MaxKeys>{max}</MaxKeys><IsTruncated>{}</IsTruncated>",
+        end.saturating_sub(start),
+        end < total
+    );
+    if end < total {
+        let _ = write!(body, "<NextContinuationToken>{end}</NextContinuationToken>");
+    }
+    for i in start..end {
+        let _ = write!(
+            body,
+            "<Contents><Key>list/{i:06}</Key><LastModified>2026-06-01T10:00:00.000Z</LastModified>\
+             <ETag>&quot;{i:032x}&quot;</ETag><Size>{}</Size><StorageClass>STANDARD</StorageClass></Contents>",
+            i % 4096
+        );
+    }
+    body.push_str("</ListBucketResult>");
+    body
 }
 
 fn parse_range(v: &str) -> Option<(u64, u64)> {

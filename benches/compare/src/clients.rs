@@ -1,0 +1,397 @@
+//! The four clients behind one enum: s3lite, object_store, aws-sdk-s3 and
+//! the ceiling (a plain hyper client that sends the same requests unsigned).
+//! Each operation does the same work in every client: send the request and,
+//! for GETs, read the whole body (counting bytes, keeping none).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures::StreamExt;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HyperPool;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use object_store::{ObjectStore, ObjectStoreExt};
+use tokio::task::JoinSet;
+
+/// Errors of any client, boxed.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// Result of a client operation.
+pub(crate) type R<T> = Result<T, BoxError>;
+
+/// Where the clients connect and how they sign.
+#[derive(Clone, Debug)]
+pub(crate) struct Target {
+    pub(crate) endpoint: String,
+    pub(crate) bucket: String,
+    pub(crate) access_key: String,
+    pub(crate) secret_key: String,
+}
+
+/// The client names, in table order.
+pub(crate) const CLIENTS: [&str; 4] = ["s3lite", "object_store", "aws-sdk-s3", "hyper"];
+
+/// One client, ready to send.
+pub(crate) enum Client {
+    S3lite(s3lite::S3Store),
+    ObjectStore(Arc<object_store::aws::AmazonS3>),
+    Aws(aws_sdk_s3::Client, String),
+    Hyper(Box<HyperPool<HttpConnector, Full<Bytes>>>, String),
+}
+
+impl Client {
+    /// Builds `name` the way its documentation shows, path-style, over
+    /// plain HTTP, with static credentials.
+    pub(crate) async fn new(name: &str, t: &Target) -> R<Client> {
+        Ok(match name {
+            "s3lite" => Client::S3lite(
+                s3lite::S3Store::builder()
+                    .bucket(t.bucket.as_str())
+                    .region("us-east-1")
+                    .endpoint(t.endpoint.as_str())
+                    .allow_http(true)
+                    .access_key_id(t.access_key.as_str())
+                    .secret_access_key(t.secret_key.as_str())
+                    .build()?,
+            ),
+            "object_store" => Client::ObjectStore(Arc::new(
+                object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(&t.bucket)
+                    .with_region("us-east-1")
+                    .with_endpoint(&t.endpoint)
+                    .with_allow_http(true)
+                    .with_access_key_id(&t.access_key)
+                    .with_secret_access_key(&t.secret_key)
+                    .build()?,
+            )),
+            "aws-sdk-s3" => {
+                use aws_sdk_s3::config::{
+                    Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+                };
+                let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .region(Region::new("us-east-1"))
+                    .credentials_provider(Credentials::new(
+                        &t.access_key,
+                        &t.secret_key,
+                        None,
+                        None,
+                        "bench",
+                    ))
+                    .endpoint_url(&t.endpoint)
+                    .load()
+                    .await;
+                // Same wire work as the other two: no CRC32 trailer on uploads,
+                // no checksum validation of downloads (their defaults).
+                let conf = aws_sdk_s3::config::Builder::from(&shared)
+                    .force_path_style(true)
+                    .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+                    .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+                    .build();
+                Client::Aws(aws_sdk_s3::Client::from_conf(conf), t.bucket.clone())
+            }
+            "hyper" => Client::Hyper(
+                Box::new(HyperPool::builder(TokioExecutor::new()).build_http()),
+                format!("{}/{}", t.endpoint.trim_end_matches('/'), t.bucket),
+            ),
+            other => return Err(format!("unknown client {other:?}").into()),
+        })
+    }
+
+    pub(crate) async fn put(&self, key: &str, data: Bytes) -> R<()> {
+        match self {
+            Client::S3lite(s) => {
+                s.put(key, data).await?;
+            }
+            Client::ObjectStore(s) => {
+                s.put(&key.into(), data.into()).await?;
+            }
+            Client::Aws(c, b) => {
+                c.put_object()
+                    .bucket(b)
+                    .key(key)
+                    .body(data.into())
+                    .send()
+                    .await
+                    .map_err(aws_err)?;
+            }
+            Client::Hyper(c, base) => {
+                hyper_send(c, "PUT", format!("{base}/{key}"), None, data).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// GETs `key` (or `range`, end exclusive) and reads the body; returns its length.
+    pub(crate) async fn get(&self, key: &str, range: Option<(u64, u64)>) -> R<u64> {
+        let mut n = 0u64;
+        match self {
+            Client::S3lite(s) => {
+                let got = match range {
+                    Some((a, b)) => s.get_range(key, a..b).await?,
+                    None => s.get(key).await?,
+                };
+                let mut body = got.into_stream();
+                while let Some(chunk) = body.next_chunk().await {
+                    n += chunk?.len() as u64;
+                }
+            }
+            Client::ObjectStore(s) => {
+                let options = object_store::GetOptions {
+                    range: range.map(|(a, b)| (a..b).into()),
+                    ..Default::default()
+                };
+                let mut body = s.get_opts(&key.into(), options).await?.into_stream();
+                while let Some(chunk) = body.next().await {
+                    n += chunk?.len() as u64;
+                }
+            }
+            Client::Aws(c, b) => {
+                let mut req = c.get_object().bucket(b).key(key);
+                if let Some((a, b)) = range {
+                    req = req.range(format!("bytes={a}-{}", b - 1));
+                }
+                let mut body = req.send().await.map_err(aws_err)?.body;
+                while let Some(chunk) = body.try_next().await? {
+                    n += chunk.len() as u64;
+                }
+            }
+            Client::Hyper(c, base) => {
+                let range = range.map(|(a, b)| format!("bytes={a}-{}", b - 1));
+                let res = hyper_send(c, "GET", format!("{base}/{key}"), range, Bytes::new());
+                let mut body = res.await?.into_body();
+                while let Some(frame) = body.frame().await {
+                    if let Some(d) = frame?.data_ref() {
+                        n += d.len() as u64;
+                    }
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// HEADs `key`; returns the size it reports.
+    pub(crate) async fn head(&self, key: &str) -> R<u64> {
+        Ok(match self {
+            Client::S3lite(s) => s.head(key).await?.size,
+            Client::ObjectStore(s) => s.head(&key.into()).await?.size,
+            Client::Aws(c, b) => {
+                let out = c.head_object().bucket(b).key(key).send();
+                out.await.map_err(aws_err)?.content_length().unwrap_or(0) as u64
+            }
+            Client::Hyper(c, base) => {
+                let res = hyper_send(c, "HEAD", format!("{base}/{key}"), None, Bytes::new());
+                let res = res.await?;
+                res.headers()
+                    .get("content-length")
+                    .and_then(|v| v.to_str().ok()?.parse().ok())
+                    .unwrap_or(0)
+            }
+        })
+    }
+
+    /// Lists every key under `prefix`; returns how many.
+    pub(crate) async fn list(&self, prefix: &str) -> R<u64> {
+        let mut n = 0u64;
+        match self {
+            Client::S3lite(s) => {
+                let mut pages = s.list(Some(prefix));
+                while let Some(meta) = pages.next().await {
+                    meta?;
+                    n += 1;
+                }
+            }
+            Client::ObjectStore(s) => {
+                let mut items = s.list(Some(&prefix.into()));
+                while let Some(meta) = items.next().await {
+                    meta?;
+                    n += 1;
+                }
+            }
+            Client::Aws(c, b) => {
+                let mut pages = c
+                    .list_objects_v2()
+                    .bucket(b)
+                    .prefix(prefix)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    n += page.map_err(aws_err)?.contents().len() as u64;
+                }
+            }
+            Client::Hyper(..) => return Err("the ceiling client does not list".into()),
+        }
+        Ok(n)
+    }
+
+    /// A multipart upload of `parts` copies of `part`, `concurrency` parts
+    /// in flight, through each client's own multipart API where it has one.
+    pub(crate) async fn multipart(
+        self: &Arc<Self>,
+        key: &str,
+        part: Bytes,
+        parts: usize,
+        concurrency: usize,
+    ) -> R<()> {
+        match &**self {
+            Client::S3lite(s) => {
+                let config = s3lite::TransferConfig::default()
+                    .with_multipart_chunksize(part.len() as u64)
+                    .with_max_concurrency(concurrency);
+                let transfer = s.transfer(config)?;
+                let mut writer = transfer.multipart_writer(key)?;
+                for _ in 0..parts {
+                    writer.put_part(part.clone()).await?;
+                }
+                writer.complete().await?;
+            }
+            Client::ObjectStore(s) => {
+                let upload = s.put_multipart(&key.into()).await?;
+                let mut writer =
+                    object_store::WriteMultipart::new_with_chunk_size(upload, part.len());
+                for _ in 0..parts {
+                    writer.wait_for_capacity(concurrency).await?;
+                    writer.put(part.clone());
+                }
+                writer.finish().await?;
+            }
+            Client::Aws(c, b) => {
+                let created = c.create_multipart_upload().bucket(b).key(key).send();
+                let id = created
+                    .await
+                    .map_err(aws_err)?
+                    .upload_id
+                    .unwrap_or_default();
+                let etags = spawn_parts(parts, concurrency, |n| {
+                    let (c, b, key, id, part) = (
+                        c.clone(),
+                        b.clone(),
+                        key.to_string(),
+                        id.clone(),
+                        part.clone(),
+                    );
+                    async move {
+                        let out = c
+                            .upload_part()
+                            .bucket(b)
+                            .key(key)
+                            .upload_id(id)
+                            .part_number(n as i32)
+                            .body(part.into())
+                            .send()
+                            .await
+                            .map_err(aws_err)?;
+                        Ok(out.e_tag.unwrap_or_default())
+                    }
+                })
+                .await?;
+                use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+                let done = CompletedMultipartUpload::builder()
+                    .set_parts(Some(
+                        etags
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, e)| {
+                                CompletedPart::builder()
+                                    .part_number(i as i32 + 1)
+                                    .e_tag(e)
+                                    .build()
+                            })
+                            .collect(),
+                    ))
+                    .build();
+                c.complete_multipart_upload()
+                    .bucket(b)
+                    .key(key)
+                    .upload_id(id)
+                    .multipart_upload(done)
+                    .send()
+                    .await
+                    .map_err(aws_err)?;
+            }
+            Client::Hyper(c, base) => {
+                let url = format!("{base}/{key}");
+                let res = hyper_send(c, "POST", format!("{url}?uploads"), None, Bytes::new());
+                let body = res.await?.into_body().collect().await?.to_bytes();
+                let text = String::from_utf8_lossy(&body);
+                let id = text
+                    .split_once("<UploadId>")
+                    .and_then(|(_, r)| r.split_once("</UploadId>"))
+                    .map(|(id, _)| id.to_string())
+                    .ok_or("no UploadId")?;
+                let etags = spawn_parts(parts, concurrency, |n| {
+                    let (c, url, part) = (
+                        c.clone(),
+                        format!("{url}?partNumber={n}&uploadId={id}"),
+                        part.clone(),
+                    );
+                    async move {
+                        let res = hyper_send(&c, "PUT", url, None, part).await?;
+                        let etag = res.headers().get("etag").and_then(|v| v.to_str().ok());
+                        Ok(etag.unwrap_or_default().to_string())
+                    }
+                })
+                .await?;
+                let mut xml = String::from("<CompleteMultipartUpload>");
+                for (i, e) in etags.iter().enumerate() {
+                    xml.push_str(&format!(
+                        "<Part><PartNumber>{}</PartNumber><ETag>{e}</ETag></Part>",
+                        i + 1
+                    ));
+                }
+                xml.push_str("</CompleteMultipartUpload>");
+                hyper_send(c, "POST", format!("{url}?uploadId={id}"), None, xml.into()).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs `part(n)` for n = 1..=parts on spawned tasks, at most `concurrency`
+/// at once (as s3lite and object_store do); returns the ETags in part order.
+async fn spawn_parts<F, Fut>(parts: usize, concurrency: usize, part: F) -> R<Vec<String>>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = R<String>> + Send + 'static,
+{
+    let mut etags = vec![String::new(); parts];
+    let mut set = JoinSet::new();
+    for n in 1..=parts {
+        if set.len() >= concurrency
+            && let Some(done) = set.join_next().await
+        {
+            let (i, etag): (usize, R<String>) = done?;
+            etags[i - 1] = etag?;
+        }
+        let fut = part(n);
+        set.spawn(async move { (n, fut.await) });
+    }
+    while let Some(done) = set.join_next().await {
+        let (i, etag) = done?;
+        etags[i - 1] = etag?;
+    }
+    Ok(etags)
+}
+
+/// One unsigned request through the hyper pool; a non-2xx status is an error.
+async fn hyper_send(
+    c: &HyperPool<HttpConnector, Full<Bytes>>,
+    method: &str,
+    url: String,
+    range: Option<String>,
+    body: Bytes,
+) -> R<http::Response<hyper::body::Incoming>> {
+    let mut req = http::Request::builder().method(method).uri(&url);
+    if let Some(r) = range {
+        req = req.header("range", r);
+    }
+    let res = c.request(req.body(Full::new(body))?).await?;
+    if !res.status().is_success() {
+        return Err(format!("{method} {url}: {}", res.status()).into());
+    }
+    Ok(res)
+}
+
+/// aws-sdk-s3 errors with their whole source chain in the message.
+fn aws_err<E: std::error::Error + Send + Sync + 'static>(e: E) -> BoxError {
+    format!("{}", aws_sdk_s3::error::DisplayErrorContext(e)).into()
+}
