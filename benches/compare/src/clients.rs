@@ -44,7 +44,9 @@ impl Client {
     /// plain HTTP, with static credentials.
     pub(crate) async fn new(name: &str, t: &Target) -> R<Client> {
         Ok(match name {
-            "s3lite" => Client::S3lite(
+            // `s3lite-unsigned` is s3lite with `unsigned_payload`: the same
+            // requests without the SHA-256 of the body (to measure its cost).
+            "s3lite" | "s3lite-unsigned" => Client::S3lite(
                 s3lite::S3Store::builder()
                     .bucket(t.bucket.as_str())
                     .region("us-east-1")
@@ -52,6 +54,7 @@ impl Client {
                     .allow_http(true)
                     .access_key_id(t.access_key.as_str())
                     .secret_access_key(t.secret_key.as_str())
+                    .unsigned_payload(name == "s3lite-unsigned")
                     .build()?,
             ),
             "object_store" => Client::ObjectStore(Arc::new(
