@@ -124,27 +124,16 @@ fn update64(mut crc: u64, data: &[u8], t: &[[u64; 256]; 8]) -> u64 {
     crc
 }
 
-/// `t[0]` is the byte-at-a-time table; `t[k][i]` is `t[k-1][i]` advanced
-/// over one more zero byte.
+/// [`tables64`] for a 32-bit CRC: a reflected CRC of a polynomial below
+/// 2^32 never sets the high half, so the same tables hold.
 const fn tables32(poly: u32) -> [[u32; 256]; 8] {
+    let wide = tables64(poly as u64);
     let mut t = [[0u32; 256]; 8];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            c = if c & 1 == 1 { (c >> 1) ^ poly } else { c >> 1 };
-            bit += 1;
-        }
-        t[0][i] = c;
-        i += 1;
-    }
-    let mut k = 1;
+    let mut k = 0;
     while k < 8 {
         let mut i = 0;
         while i < 256 {
-            let prev = t[k - 1][i];
-            t[k][i] = (prev >> 8) ^ t[0][(prev & 0xff) as usize];
+            t[k][i] = wide[k][i] as u32;
             i += 1;
         }
         k += 1;
@@ -152,7 +141,8 @@ const fn tables32(poly: u32) -> [[u32; 256]; 8] {
     t
 }
 
-/// As [`tables32`], for a 64-bit CRC.
+/// Slicing-by-8 tables of a reflected CRC: `t[0]` is the byte-at-a-time
+/// table; `t[k][i]` is `t[k-1][i]` advanced over one more zero byte.
 const fn tables64(poly: u64) -> [[u64; 256]; 8] {
     let mut t = [[0u64; 256]; 8];
     let mut i = 0;

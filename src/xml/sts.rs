@@ -9,7 +9,7 @@ use std::fmt;
 
 use time::OffsetDateTime;
 
-use super::tree::{parse_doc, read_tree_partial};
+use super::tree::{Node, parse_doc, read_tree_partial};
 use crate::Result;
 use crate::sign::SecretKey;
 
@@ -55,22 +55,7 @@ pub fn parse_sts_credentials(body: &[u8]) -> Result<StsCredentials> {
         let result = root
             .child(&result_name)
             .ok_or_else(|| root.missing(&result_name))?;
-        let creds = result
-            .child("Credentials")
-            .ok_or_else(|| result.missing("Credentials"))?;
-        let secret = creds
-            .opt_trim("SecretAccessKey")
-            .ok_or_else(|| creds.missing("SecretAccessKey"))?;
-        Ok(StsCredentials {
-            access_key_id: creds
-                .opt_trim("AccessKeyId")
-                .ok_or_else(|| creds.missing("AccessKeyId"))?,
-            secret_access_key: SecretKey::new(secret),
-            session_token: creds
-                .opt_trim("SessionToken")
-                .ok_or_else(|| creds.missing("SessionToken"))?,
-            expiration: creds.req_date("Expiration")?,
-        })
+        read_credentials(result)
     })
 }
 
@@ -86,25 +71,29 @@ pub fn parse_create_session(body: &[u8]) -> Result<StsCredentials> {
     parse_doc(
         body,
         &["CreateSessionResult", "CreateSessionOutput"],
-        |root| {
-            let creds = root
-                .child("Credentials")
-                .ok_or_else(|| root.missing("Credentials"))?;
-            let secret = creds
-                .opt_trim("SecretAccessKey")
-                .ok_or_else(|| creds.missing("SecretAccessKey"))?;
-            Ok(StsCredentials {
-                access_key_id: creds
-                    .opt_trim("AccessKeyId")
-                    .ok_or_else(|| creds.missing("AccessKeyId"))?,
-                secret_access_key: SecretKey::new(secret),
-                session_token: creds
-                    .opt_trim("SessionToken")
-                    .ok_or_else(|| creds.missing("SessionToken"))?,
-                expiration: creds.req_date("Expiration")?,
-            })
-        },
+        |root| read_credentials(root),
     )
+}
+
+/// The four `<Credentials>` fields under `parent`, shared by STS and
+/// CreateSession answers.
+fn read_credentials(parent: &Node<'_>) -> Result<StsCredentials> {
+    let creds = parent
+        .child("Credentials")
+        .ok_or_else(|| parent.missing("Credentials"))?;
+    let secret = creds
+        .opt_trim("SecretAccessKey")
+        .ok_or_else(|| creds.missing("SecretAccessKey"))?;
+    Ok(StsCredentials {
+        access_key_id: creds
+            .opt_trim("AccessKeyId")
+            .ok_or_else(|| creds.missing("AccessKeyId"))?,
+        secret_access_key: SecretKey::new(secret),
+        session_token: creds
+            .opt_trim("SessionToken")
+            .ok_or_else(|| creds.missing("SessionToken"))?,
+        expiration: creds.req_date("Expiration")?,
+    })
 }
 
 /// The fields of an STS `<ErrorResponse>` body.
