@@ -148,17 +148,7 @@ impl ContainerProvider {
 /// `Token`, `Expiration`), shared with IMDS.
 pub(crate) fn parse_credentials(body: &[u8]) -> std::result::Result<Credentials, String> {
     let o = json::parse_object(body)?;
-    let mut c = Credentials::new(o.str("AccessKeyId")?, o.str("SecretAccessKey")?);
-    if let Some(token) = o.opt_str("Token")? {
-        c = c.with_session_token(token);
-    }
-    if let Some(exp) = o.opt_str("Expiration")? {
-        let exp = crate::date::parse_iso8601(exp)
-            .map_err(|e| format!("field \"Expiration\": {}", e.message()))?;
-        c = c.with_expiry(exp);
-    }
-    c.validate().map_err(|e| e.message().to_string())?;
-    Ok(c)
+    super::from_json_fields(&o, "Token")
 }
 
 /// A full URI may use `http` only towards loopback and the ECS/EKS hosts.

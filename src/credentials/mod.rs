@@ -318,6 +318,26 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     }
 }
 
+/// Credentials from the JSON fields every credential endpoint uses
+/// (`AccessKeyId`, `SecretAccessKey`, the token under `token_field`,
+/// optional `Expiration`); messages name fields, never values.
+pub(crate) fn from_json_fields(
+    o: &crate::json::Object,
+    token_field: &str,
+) -> std::result::Result<Credentials, String> {
+    let mut c = Credentials::new(o.str("AccessKeyId")?, o.str("SecretAccessKey")?);
+    if let Some(token) = o.opt_str(token_field)? {
+        c = c.with_session_token(token);
+    }
+    if let Some(exp) = o.opt_str("Expiration")? {
+        let exp = crate::date::parse_iso8601(exp)
+            .map_err(|e| format!("field \"Expiration\": {}", e.message()))?;
+        c = c.with_expiry(exp);
+    }
+    c.validate().map_err(|e| e.message().to_string())?;
+    Ok(c)
+}
+
 /// A [`ErrorKind::Credentials`] error naming the source.
 pub(crate) fn unavailable(source: &str, why: impl fmt::Display) -> Error {
     Error::new(ErrorKind::Credentials, format!("{source}: {why}"))

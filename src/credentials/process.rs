@@ -76,17 +76,7 @@ pub(crate) fn parse_output(stdout: &[u8]) -> std::result::Result<Credentials, St
         Some(v) => return Err(format!("unsupported Version {v} (expected 1)")),
         None => return Err("field \"Version\" is missing".into()),
     }
-    let mut c = Credentials::new(o.str("AccessKeyId")?, o.str("SecretAccessKey")?);
-    if let Some(token) = o.opt_str("SessionToken")? {
-        c = c.with_session_token(token);
-    }
-    if let Some(exp) = o.opt_str("Expiration")? {
-        let exp = crate::date::parse_iso8601(exp)
-            .map_err(|e| format!("field \"Expiration\": {}", e.message()))?;
-        c = c.with_expiry(exp);
-    }
-    c.validate().map_err(|e| e.message().to_string())?;
-    Ok(c)
+    super::from_json_fields(&o, "SessionToken")
 }
 
 impl fmt::Debug for ProcessProvider {
