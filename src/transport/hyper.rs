@@ -11,6 +11,8 @@ use hyper::body::{Frame, SizeHint};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+
+use super::resolve::Resolver;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -59,7 +61,7 @@ impl HyperClient {
     pub fn new(options: &ClientOptions) -> crate::Result<Self> {
         super::check_http_versions(options)?;
         let tls = tls_config(options, None)?;
-        let mut http = HttpConnector::new();
+        let mut http = HttpConnector::new_with_resolver(Resolver::new(options.randomize_addresses));
         // The https connector below checks the scheme; `send` checks allow_http.
         http.enforce_http(false);
         http.set_connect_timeout(Some(options.connect_timeout));

@@ -36,6 +36,8 @@ mod hyper;
 mod proxy;
 #[cfg(feature = "reqwest")]
 mod reqwest;
+#[cfg(feature = "hyper-rustls")]
+mod resolve;
 
 use std::fmt;
 use std::future::Future;
@@ -185,6 +187,10 @@ pub struct ClientOptions {
     /// traffic, credentials included. For local test servers only; prefer
     /// [`root_certificates_pem`](Self::root_certificates_pem).
     pub allow_invalid_certificates: bool,
+    /// Shuffles the addresses DNS returns for each new connection, so many
+    /// connections spread over every address of a name. Default `false`
+    /// (DNS order). [`HyperClient`] only; `ReqwestClient` refuses it.
+    pub randomize_addresses: bool,
     /// Extra trusted root certificates, each entry a PEM document holding
     /// one or more `CERTIFICATE` sections; trusted next to the built-in
     /// Mozilla roots.
@@ -239,6 +245,7 @@ impl Default for ClientOptions {
             pool_max_idle_per_host: usize::MAX,
             allow_http: false,
             allow_invalid_certificates: false,
+            randomize_addresses: false,
             root_certificates_pem: Vec::new(),
             user_agent: Some(DEFAULT_USER_AGENT.to_owned()),
             default_headers: http::HeaderMap::new(),

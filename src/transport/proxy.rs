@@ -224,6 +224,8 @@ mod connector {
     use hyper::rt::{Read, ReadBufCursor, Write};
     use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
     use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+
+    use super::super::resolve::Resolver;
     use hyper_util::rt::TokioIo;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
@@ -237,9 +239,9 @@ mod connector {
     /// proxy, as [`ProxyRules`] say.
     #[derive(Clone)]
     pub(crate) struct ProxyConnector {
-        pub(crate) direct: HttpConnector,
+        pub(crate) direct: HttpConnector<Resolver>,
         /// Reaches the proxy itself (TLS for `https://` proxies).
-        pub(crate) to_proxy: HttpsConnector<HttpConnector>,
+        pub(crate) to_proxy: HttpsConnector<HttpConnector<Resolver>>,
         pub(crate) rules: Option<Arc<ProxyRules>>,
     }
 

@@ -38,6 +38,12 @@ impl ReqwestClient {
     /// or reqwest cannot build its TLS configuration.
     pub fn new(options: &ClientOptions) -> crate::Result<Self> {
         super::check_http_versions(options)?;
+        if options.randomize_addresses {
+            return Err(crate::Error::new(
+                crate::ErrorKind::NotImplemented,
+                "randomize_addresses = \"true\": only the default hyper client shuffles DNS answers",
+            ));
+        }
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .no_proxy()

@@ -230,12 +230,7 @@ impl S3StoreBuilder {
         if let Some(v) = self.count(K::Http2MaxFrameSize) {
             o.http2_max_frame_size = u32::try_from(v).ok();
         }
-        if self.on(K::RandomizeAddresses) {
-            return Err(K::RandomizeAddresses.not_implemented(
-                "true",
-                "s3lite connects to the addresses in the order DNS returns them",
-            ));
-        }
+        o.randomize_addresses = self.on(K::RandomizeAddresses);
         for (key, slot) in [
             (K::ProxyUrl, &mut o.proxy_url),
             (K::HttpsProxy, &mut o.https_proxy),
@@ -470,6 +465,20 @@ fn default_client(_: &ClientOptions) -> Result<Arc<dyn HttpClient>> {
 mod tests {
     use crate::ErrorKind;
     use crate::store::S3StoreBuilder;
+
+    #[test]
+    fn randomize_addresses_reaches_the_client_options() {
+        use crate::config::S3ConfigKey;
+        let options = |value: &str| {
+            S3StoreBuilder::new()
+                .bucket("b1")
+                .with_config(S3ConfigKey::RandomizeAddresses, value)
+                .resolved_client_options()
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        assert!(options("true").randomize_addresses);
+        assert!(!options("false").randomize_addresses);
+    }
 
     #[test]
     fn missing_bucket_is_invalid_config() {
