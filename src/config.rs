@@ -180,6 +180,25 @@ pub enum S3ConfigKey {
 }
 
 /// What a key configures, for grouping in docs and in `client_options()` /
+/// What kind of value a key takes; decides how its string is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValueKind {
+    /// `1/true/on/yes/y` or `0/false/off/no/n`.
+    Bool,
+    /// `30s`, `500ms`, `2m`, `1h`, `1m30s` or plain seconds.
+    Duration,
+    /// A non-negative integer.
+    Count,
+    /// A number (the backoff base).
+    Number,
+    /// A name from a fixed set or a small grammar (checksum algorithm,
+    /// encryption, `conditional_put`, `copy_if_not_exists`).
+    Choice,
+    /// Free text: names, URLs, paths, secrets.
+    Text,
+}
+
 /// `retry()` overrides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -537,6 +556,46 @@ impl S3ConfigKey {
     /// Whether the value is a secret, shown as `***` in errors and `Debug`.
     pub fn is_secret(self) -> bool {
         self.info().secret
+    }
+
+    /// What kind of value this key takes.
+    pub fn value_kind(self) -> ValueKind {
+        match self {
+            K::VirtualHostedStyleRequest
+            | K::UnsignedPayload
+            | K::SkipSignature
+            | K::DualStack
+            | K::Fips
+            | K::Accelerate
+            | K::DisableTagging
+            | K::DisableBulkDelete
+            | K::RequestPayer
+            | K::S3Express
+            | K::ImdsV1Fallback
+            | K::SseBucketKeyEnabled
+            | K::AllowHttp
+            | K::AllowInvalidCertificates
+            | K::Http1Only
+            | K::Http2Only
+            | K::Http2KeepAliveWhileIdle
+            | K::RandomizeAddresses => ValueKind::Bool,
+            K::ConnectTimeout
+            | K::Timeout
+            | K::ReadTimeout
+            | K::PoolIdleTimeout
+            | K::Http2KeepAliveInterval
+            | K::Http2KeepAliveTimeout
+            | K::RetryTimeout
+            | K::InitBackoff
+            | K::MaxBackoff => ValueKind::Duration,
+            K::PoolMaxIdlePerHost | K::MaxRetries | K::Http2MaxFrameSize => ValueKind::Count,
+            K::BackoffBase => ValueKind::Number,
+            K::ChecksumAlgorithm
+            | K::ServerSideEncryption
+            | K::ConditionalPut
+            | K::CopyIfNotExists => ValueKind::Choice,
+            _ => ValueKind::Text,
+        }
     }
 
     /// The default, in words, as the README shows it.

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use s3lite::config::{self, S3ConfigKey, parse_bool, parse_duration};
+use s3lite::config::{self, S3ConfigKey, ValueKind, parse_bool, parse_duration};
 use s3lite::endpoint::parse_url;
 use s3lite::{ErrorKind, S3StoreBuilder};
 
@@ -23,40 +23,16 @@ fn sample(key: S3ConfigKey) -> &'static str {
         K::CopyIfNotExists => "multipart",
         K::ServerSideEncryption => "aws:kms",
         K::SseCustomerKeyBase64 => "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-        K::ConnectTimeout
-        | K::Timeout
-        | K::ReadTimeout
-        | K::PoolIdleTimeout
-        | K::Http2KeepAliveInterval
-        | K::Http2KeepAliveTimeout
-        | K::RetryTimeout
-        | K::InitBackoff
-        | K::MaxBackoff => "30s",
-        K::PoolMaxIdlePerHost | K::MaxRetries => "3",
         K::Http2MaxFrameSize => "32768",
-        K::BackoffBase => "3",
         K::ProxyUrl | K::HttpsProxy | K::HttpProxy => "http://proxy.local:3128",
         K::ProxyExcludes => "localhost,.internal",
         K::RootCertificates | K::ProxyCaCertificate => "/etc/ssl/extra.pem",
-        K::VirtualHostedStyleRequest
-        | K::UnsignedPayload
-        | K::SkipSignature
-        | K::DualStack
-        | K::Fips
-        | K::Accelerate
-        | K::DisableTagging
-        | K::DisableBulkDelete
-        | K::RequestPayer
-        | K::S3Express
-        | K::ImdsV1Fallback
-        | K::SseBucketKeyEnabled
-        | K::AllowHttp
-        | K::AllowInvalidCertificates
-        | K::Http1Only
-        | K::Http2Only
-        | K::Http2KeepAliveWhileIdle
-        | K::RandomizeAddresses => "yes",
-        _ => "some-text",
+        _ => match key.value_kind() {
+            ValueKind::Duration => "30s",
+            ValueKind::Count | ValueKind::Number => "3",
+            ValueKind::Bool => "yes",
+            _ => "some-text",
+        },
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::config::{
     ChecksumAlgorithm, ConditionalPut, CopyIfNotExists, S3ConfigKey, ServerSideEncryption,
-    decode_base64, parse_bool, parse_duration,
+    ValueKind, decode_base64, parse_bool, parse_duration,
 };
 use crate::error::Result;
 
@@ -80,44 +80,19 @@ pub(super) fn parse(key: S3ConfigKey, raw: &str) -> Result<Value> {
             Ok(Value::Text(trimmed.to_string()))
         }
     };
-    let value = match key {
-        K::VirtualHostedStyleRequest
-        | K::UnsignedPayload
-        | K::SkipSignature
-        | K::DualStack
-        | K::Fips
-        | K::Accelerate
-        | K::DisableTagging
-        | K::DisableBulkDelete
-        | K::RequestPayer
-        | K::S3Express
-        | K::ImdsV1Fallback
-        | K::SseBucketKeyEnabled
-        | K::AllowHttp
-        | K::AllowInvalidCertificates
-        | K::Http1Only
-        | K::Http2Only
-        | K::Http2KeepAliveWhileIdle
-        | K::RandomizeAddresses => boolean()?,
-        K::ConnectTimeout
-        | K::Timeout
-        | K::ReadTimeout
-        | K::PoolIdleTimeout
-        | K::Http2KeepAliveInterval
-        | K::Http2KeepAliveTimeout
-        | K::RetryTimeout
-        | K::InitBackoff
-        | K::MaxBackoff => duration()?,
-        K::PoolMaxIdlePerHost | K::MaxRetries | K::Http2MaxFrameSize => count()?,
-        K::BackoffBase => match trimmed.parse::<f64>() {
+    let value = match (key.value_kind(), key) {
+        (ValueKind::Bool, _) => boolean()?,
+        (ValueKind::Duration, _) => duration()?,
+        (ValueKind::Count, _) => count()?,
+        (ValueKind::Number, _) => match trimmed.parse::<f64>() {
             Ok(x) => Value::Float(x),
             Err(_) => return Err(key.invalid(raw, "not a number")),
         },
-        K::ChecksumAlgorithm => Value::Checksum(trimmed.parse()?),
-        K::ServerSideEncryption => Value::Encryption(trimmed.parse()?),
-        K::ConditionalPut => Value::ConditionalPut(trimmed.parse()?),
-        K::CopyIfNotExists => Value::CopyIfNotExists(trimmed.parse()?),
-        K::ProxyExcludes => Value::Text(trimmed.to_string()),
+        (_, K::ChecksumAlgorithm) => Value::Checksum(trimmed.parse()?),
+        (_, K::ServerSideEncryption) => Value::Encryption(trimmed.parse()?),
+        (_, K::ConditionalPut) => Value::ConditionalPut(trimmed.parse()?),
+        (_, K::CopyIfNotExists) => Value::CopyIfNotExists(trimmed.parse()?),
+        (_, K::ProxyExcludes) => Value::Text(trimmed.to_string()),
         _ => text()?,
     };
     check(key, raw, &value)?;
