@@ -178,15 +178,7 @@ async fn special_keys_round_trip(store: &S3Store) {
         assert_eq!(got, Bytes::from(format!("value {i}")), "{key}");
         assert_eq!(store.head(key).await.unwrap().key, *key);
     }
-    let mut listed: Vec<String> = store
-        .list(None)
-        .collect()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.key)
-        .collect();
-    listed.sort();
+    let listed = common::sorted_keys(store, None).await;
     let mut want = keys.clone();
     want.sort();
     assert_eq!(listed, want);

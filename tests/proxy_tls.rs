@@ -256,15 +256,7 @@ async fn prefix_from_url_writes_under_it_and_lists_without_it() {
     store.copy("a.txt", "c.txt").await.unwrap();
 
     // Under the prefix in the bucket.
-    let mut raw: Vec<String> = plain
-        .list(None)
-        .collect()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.key)
-        .collect();
-    raw.sort();
+    let raw = common::sorted_keys(&plain, None).await;
     assert_eq!(
         raw,
         [
@@ -275,29 +267,14 @@ async fn prefix_from_url_writes_under_it_and_lists_without_it() {
         ]
     );
     // Without it through the store.
-    let mut keys: Vec<String> = store
-        .list(None)
-        .collect()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.key)
-        .collect();
-    keys.sort();
+    let keys = common::sorted_keys(&store, None).await;
     assert_eq!(keys, ["a.txt", "c.txt", "dir/b.json"]);
     let level = store.list_with_delimiter(None).await.unwrap();
     assert_eq!(level.common_prefixes, ["dir/"]);
     let mut top: Vec<&str> = level.objects.iter().map(|m| m.key.as_str()).collect();
     top.sort();
     assert_eq!(top, ["a.txt", "c.txt"]);
-    let under: Vec<String> = store
-        .list(Some("dir/"))
-        .collect()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| m.key)
-        .collect();
+    let under = common::sorted_keys(&store, Some("dir/")).await;
     assert_eq!(under, ["dir/b.json"]);
 
     assert_eq!(

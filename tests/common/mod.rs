@@ -148,3 +148,17 @@ pub(crate) async fn cleanup(store: &S3Store) {
 pub(crate) fn moto_endpoint() -> Option<String> {
     from_env("moto", "S3LITE_MOTO_ENDPOINT", None).map(|s| s.endpoint)
 }
+
+/// Every key under `prefix` (all when `None`), sorted.
+pub(crate) async fn sorted_keys(store: &S3Store, prefix: Option<&str>) -> Vec<String> {
+    let mut keys: Vec<String> = store
+        .list(prefix)
+        .collect()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.key)
+        .collect();
+    keys.sort();
+    keys
+}
