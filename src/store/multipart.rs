@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use http::Method;
 
-use super::request::{S3Request, error_in_ok_body};
+use super::request::S3Request;
 use super::transfer::MAX_PARTS;
 use super::writer::MultipartWriter;
 use super::{S3Store, check_key, header_text};
@@ -199,10 +199,9 @@ impl S3Store {
             }
         };
         let version_id = header_text(&resp.headers, "x-amz-version-id");
+        // The request loop already turned a 200 whose body is an <Error> into
+        // an error (`with_error_in_ok_body`).
         let body = resp.body.collect().await?;
-        if let Some(e) = error_in_ok_body("CompleteMultipartUpload", &target, &body) {
-            return Err(e);
-        }
         let parsed = xml::parse_complete_multipart_upload(&body)
             .map_err(|e| e.context(format!("CompleteMultipartUpload {target}")))?;
         if let Some(alg) = self.inner.checksum {
