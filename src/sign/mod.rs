@@ -101,6 +101,14 @@ pub enum PayloadHash {
 }
 
 impl PayloadHash {
+    /// [`PayloadHash::Hex`] of a SHA-256 digest computed elsewhere (so a
+    /// body is hashed once when its `x-amz-checksum-sha256` is sent too).
+    pub fn from_digest(sha256: &[u8; 32]) -> Self {
+        let mut hex = String::with_capacity(64);
+        push_hex_lower(&mut hex, sha256);
+        PayloadHash::Hex(hex)
+    }
+
     /// The hash of `body`: [`PayloadHash::Empty`] for an empty one,
     /// [`PayloadHash::Hex`] otherwise.
     pub fn for_body(body: &[u8]) -> Self {

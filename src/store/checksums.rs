@@ -20,6 +20,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_core::Stream;
 use http::{HeaderMap, HeaderName};
+use sha2::{Digest, Sha256};
 
 use super::request::S3Request;
 use crate::checksum::{self, ChecksumAlgorithm, Hasher};
@@ -38,6 +39,12 @@ pub(crate) fn add_checksum(
     };
     let value = match &req.body {
         RequestBody::Empty => checksum::checksum_base64(alg, b""),
+        // The SHA-256 is also the signed payload hash: compute it once.
+        RequestBody::Bytes(b) if alg == ChecksumAlgorithm::Sha256 => {
+            let digest: [u8; 32] = Sha256::digest(b).into();
+            req.body_sha256 = Some(digest);
+            crate::encoding::encode_base64(&digest)
+        }
         RequestBody::Bytes(b) => checksum::checksum_base64(alg, b),
         _ => return Ok((req, None)),
     };
@@ -245,6 +252,26 @@ mod tests {
         let err = read(bad).await.expect_err("mismatch");
         assert_eq!(err.kind(), ErrorKind::Integrity);
         assert!(err.to_string().contains("b/k"), "{err}");
+    }
+
+    #[test]
+    fn sha256_checksum_shares_its_digest_with_the_payload_hash() {
+        let req = S3Request::new("PutObject", http::Method::PUT, Some("k"))
+            .body(Bytes::from_static(b"hello"));
+        let (req, value) =
+            add_checksum(req, Some(ChecksumAlgorithm::Sha256)).unwrap_or_else(|e| panic!("{e}"));
+        let digest = req.body_sha256.unwrap_or_else(|| panic!("digest kept"));
+        assert_eq!(value, Some(crate::encoding::encode_base64(&digest)));
+        assert_eq!(
+            crate::sign::PayloadHash::from_digest(&digest),
+            crate::sign::PayloadHash::for_body(b"hello")
+        );
+        // Other algorithms keep no digest.
+        let req = S3Request::new("PutObject", http::Method::PUT, Some("k"))
+            .body(Bytes::from_static(b"hello"));
+        let (req, _) =
+            add_checksum(req, Some(ChecksumAlgorithm::Crc32c)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(req.body_sha256.is_none());
     }
 
     #[test]

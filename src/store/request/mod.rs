@@ -124,6 +124,9 @@ pub(crate) struct S3Request {
     /// An aws-chunked body, framed and signed chunk by chunk after the
     /// headers are signed (`body` is then unused). Sent once, never retried.
     pub(crate) chunked: Option<super::chunked_body::ChunkedUpload>,
+    /// SHA-256 of a `Bytes` body already computed for its
+    /// `x-amz-checksum-sha256`; the payload hash reuses it.
+    pub(crate) body_sha256: Option<[u8; 32]>,
     /// Sign with the store's own credentials even on an S3 Express bucket
     /// (CreateSession itself).
     pub(crate) base_credentials: bool,
@@ -142,6 +145,7 @@ impl S3Request {
             error_in_ok_body: false,
             stream_body: false,
             chunked: None,
+            body_sha256: None,
             base_credentials: false,
         }
     }
@@ -250,6 +254,7 @@ impl StoreInner {
             error_in_ok_body: check_ok_body,
             stream_body,
             mut chunked,
+            body_sha256,
             base_credentials,
         } = req;
         let target = self.target(key.as_deref());
@@ -260,7 +265,10 @@ impl StoreInner {
         let url = self.endpoint.url_for_path(&path, &query);
         let mut payload = match &body {
             RequestBody::Empty => PayloadHash::Empty,
-            RequestBody::Bytes(b) if !self.unsigned_payload => PayloadHash::for_body(b),
+            RequestBody::Bytes(b) if !self.unsigned_payload => match body_sha256 {
+                Some(digest) if !b.is_empty() => PayloadHash::from_digest(&digest),
+                _ => PayloadHash::for_body(b),
+            },
             _ => PayloadHash::Unsigned,
         };
         headers.insert(HOST, header_value(self.endpoint.host())?);
