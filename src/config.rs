@@ -621,18 +621,13 @@ impl S3ConfigKey {
     }
 
     /// `value` as it may be shown: `***` for secrets.
-    /// URLs lose their user information (`http://***@proxy:3128`).
+    /// URLs lose their user information (`http://***@proxy:3128`, also
+    /// without a scheme: `***@proxy:3128`).
     pub fn display_value(self, value: &str) -> String {
         if self.is_secret() {
             return "***".to_string();
         }
-        if let Some((scheme, rest)) = value.split_once("://") {
-            let end = rest.find('/').unwrap_or(rest.len());
-            if let Some(at) = rest[..end].rfind('@') {
-                return format!("{scheme}://***@{}", &rest[at + 1..]);
-            }
-        }
-        value.to_string()
+        crate::redact::without_userinfo(value).into_owned()
     }
 
     /// An [`ErrorKind::InvalidConfig`] error naming this key and showing

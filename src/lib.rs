@@ -51,8 +51,11 @@ pub mod date;
 pub mod encoding;
 pub mod endpoint;
 pub mod error;
+pub mod limits;
 pub mod sign;
 pub mod xml;
+
+mod redact;
 
 #[cfg(feature = "_io")]
 pub mod credentials;

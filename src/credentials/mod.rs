@@ -304,7 +304,10 @@ pub(crate) async fn fetch(
 ) -> Result<(http::StatusCode, bytes::Bytes)> {
     let response = client.send(request).await?;
     let status = response.status;
-    let body = response.body.collect().await?;
+    let body = response
+        .body
+        .collect_limited(crate::limits::MAX_CREDENTIALS_BODY)
+        .await?;
     Ok((status, body))
 }
 

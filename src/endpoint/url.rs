@@ -58,7 +58,7 @@ pub struct ParsedUrl {
 /// # Ok::<(), s3lite::Error>(())
 /// ```
 pub fn parse_url(url: &str) -> Result<ParsedUrl> {
-    let bad = |why: &str| Error::invalid_config("url", &redact(url), why);
+    let bad = |why: &str| Error::invalid_config("url", &crate::redact::without_userinfo(url), why);
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| bad("must look like s3://bucket/path or https://host/bucket/path"))?;
@@ -196,17 +196,6 @@ fn join(segments: &[String]) -> Option<String> {
 
 fn origin(scheme: &str, authority: &str) -> String {
     format!("{scheme}://{}", authority.to_ascii_lowercase())
-}
-
-/// The URL without user information, for error messages.
-fn redact(url: &str) -> String {
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..end].rfind('@') {
-            return format!("{scheme}://***@{}", &rest[at + 1..]);
-        }
-    }
-    url.to_string()
 }
 
 #[cfg(test)]

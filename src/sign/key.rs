@@ -13,6 +13,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroize;
 
+use crate::redact::is_sensitive_header;
+
 /// An AWS secret access key.
 ///
 /// `Debug` and `Display` print `SecretKey(***)`; the key is zeroised on drop, and
@@ -161,21 +163,6 @@ fn derive_signing_key(secret: &str, date: &[u8; 8], region: &str, service: &str)
     let key = SigningKey(hmac_sha256(&k_service, &[b"aws4_request"]));
     k_service.zeroize();
     key
-}
-
-/// Header names whose values are secrets and never appear in `Debug`.
-pub(crate) fn is_sensitive_header(name: &str) -> bool {
-    [
-        "authorization",
-        "x-amz-security-token",
-        "proxy-authorization",
-        "cookie",
-    ]
-    .iter()
-    .any(|s| name.eq_ignore_ascii_case(s))
-        || name
-            .to_ascii_lowercase()
-            .contains("server-side-encryption-customer-key")
 }
 
 /// A header list for `Debug` with secret values replaced by `***`.

@@ -53,6 +53,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use http::{HeaderMap, HeaderValue, Method};
 
 use super::S3Store;
+use super::request::header_value;
 use crate::error::{Error, ErrorKind, Result};
 use crate::json;
 use crate::retry::{Backoff, XorShift};
@@ -297,12 +298,12 @@ impl<'a> DynamoLock<'a> {
             .to_string();
         let target = format!("DynamoDB_20120810.{action}");
         let mut headers = HeaderMap::new();
-        headers.insert(HOST, header(&host)?);
+        headers.insert(HOST, header_value("host", &host)?);
         headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_static("application/x-amz-json-1.0"),
         );
-        headers.insert("x-amz-target", header(&target)?);
+        headers.insert("x-amz-target", header_value("x-amz-target", &target)?);
         headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
         if let Some(provider) = &inner.credentials {
             let creds = provider.credentials().await.map_err(|e| e.context(&what))?;
@@ -330,7 +331,7 @@ impl<'a> DynamoLock<'a> {
             };
             let signed = sign::sign_request(&request, &params)?;
             for (name, value) in signed.headers {
-                headers.insert(name, header(&value)?);
+                headers.insert(name, header_value(name, &value)?);
             }
         }
         let request = HttpRequest {
@@ -345,7 +346,11 @@ impl<'a> DynamoLock<'a> {
             .await
             .map_err(|e| e.context(&what))?;
         let status = resp.status;
-        let bytes = resp.body.collect().await.map_err(|e| e.context(&what))?;
+        let bytes = resp
+            .body
+            .collect_limited(crate::limits::MAX_CREDENTIALS_BODY)
+            .await
+            .map_err(|e| e.context(&what))?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         if status.is_success() {
             return Ok(text);
@@ -403,11 +408,6 @@ async fn check_condition(store: &S3Store, full_key: &str, etag: Option<&str>) ->
             format!("PutObject {target}: no object (expected ETag {want})"),
         )),
     }
-}
-
-fn header(value: &str) -> Result<HeaderValue> {
-    HeaderValue::from_str(value)
-        .map_err(|_| Error::invalid_input(format!("{value:?} is not a valid HTTP header value")))
 }
 
 /// The `__type` of a DynamoDB error answer, without its namespace

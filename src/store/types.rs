@@ -265,7 +265,9 @@ pub(crate) fn parse_content_range(value: &str) -> Option<(Range<u64>, Option<u64
         "*" => None,
         t => Some(t.parse().ok()?),
     };
-    Some((start..end + 1, total))
+    // `end` is inclusive: `u64::MAX` has no exclusive end (and no object
+    // is that large), so it is refused instead of wrapping.
+    Some((start..end.checked_add(1)?, total))
 }
 
 #[cfg(test)]
@@ -300,5 +302,11 @@ mod tests {
         assert_eq!(parse_content_range("bytes 9-0/100"), None);
         assert_eq!(parse_content_range("items 0-9/100"), None);
         assert_eq!(parse_content_range("bytes a-9/100"), None);
+        // Regression: `end + 1` overflowed (a panic in debug builds).
+        assert_eq!(parse_content_range("bytes 0-18446744073709551615/*"), None);
+        assert_eq!(
+            parse_content_range("bytes 0-18446744073709551614/18446744073709551615"),
+            Some((0..u64::MAX, Some(u64::MAX)))
+        );
     }
 }

@@ -252,27 +252,58 @@ impl ResponseBody {
 
     /// Reads the whole body into memory.
     ///
-    /// There is no size limit: use it for bodies known to be small (XML
-    /// replies, small objects), and [`next_chunk`](Self::next_chunk) or the
-    /// `Stream` impl otherwise.
+    /// There is no size limit: use it for bodies whose size the caller
+    /// chose (an object it asked for), [`collect_limited`](Self::collect_limited)
+    /// for answers a server could make arbitrarily large, and
+    /// [`next_chunk`](Self::next_chunk) or the `Stream` impl to stream.
     ///
     /// # Errors
     ///
     /// The first error of the stream.
-    pub async fn collect(mut self) -> crate::Result<Bytes> {
-        let Some(first) = self.next_chunk().await.transpose()? else {
-            return Ok(Bytes::new());
-        };
-        let Some(second) = self.next_chunk().await.transpose()? else {
-            return Ok(first);
-        };
-        let mut all = BytesMut::with_capacity(first.len() + second.len());
-        all.extend_from_slice(&first);
-        all.extend_from_slice(&second);
+    pub async fn collect(self) -> crate::Result<Bytes> {
+        self.collect_limited(usize::MAX).await
+    }
+
+    /// Reads the whole body into memory, failing as soon as it holds more
+    /// than `max` bytes (see [`crate::limits`]).
+    ///
+    /// # Errors
+    ///
+    /// The first error of the stream; [`ErrorKind::Service`] (not
+    /// retryable) naming `max` when the body is longer.
+    pub async fn collect_limited(mut self, max: usize) -> crate::Result<Bytes> {
+        let mut total = 0usize;
+        // A body of one chunk is returned as it is, without a copy.
+        let mut first: Option<Bytes> = None;
+        let mut all = BytesMut::new();
         while let Some(chunk) = self.next_chunk().await.transpose()? {
-            all.extend_from_slice(&chunk);
+            total = total.saturating_add(chunk.len());
+            if total > max {
+                let error = Error::new(
+                    ErrorKind::Service,
+                    format!("the answer is longer than the limit of {max} bytes"),
+                );
+                return Err(match &self.context {
+                    Some(c) => error.context(c),
+                    None => error,
+                });
+            }
+            match &first {
+                None => first = Some(chunk),
+                Some(one) => {
+                    if all.is_empty() {
+                        all.reserve(one.len() + chunk.len());
+                        all.extend_from_slice(one);
+                    }
+                    all.extend_from_slice(&chunk);
+                }
+            }
         }
-        Ok(all.freeze())
+        Ok(if all.is_empty() {
+            first.unwrap_or_default()
+        } else {
+            all.freeze()
+        })
     }
 
     fn fail(&mut self, error: Error) -> Poll<Option<crate::Result<Bytes>>> {
@@ -672,6 +703,32 @@ mod tests {
         let s = RequestBody::from_stream(futures_stream(|| None));
         assert_eq!(s.len_hint(), None);
         assert!(!s.is_replayable() && s.try_clone().is_none());
+    }
+
+    #[tokio::test]
+    async fn collect_limited_stops_past_the_limit() {
+        let chunks = || {
+            let mut left = vec![Bytes::from("abc"), Bytes::from("def")];
+            ResponseBody::from_stream(futures_stream(move || {
+                (!left.is_empty()).then(|| Ok(left.remove(0)))
+            }))
+        };
+        assert_eq!(
+            chunks().collect_limited(6).await.ok(),
+            Some("abcdef".into())
+        );
+        let e = chunks()
+            .with_context("GET https://h/b")
+            .collect_limited(5)
+            .await
+            .expect_err("6 bytes > 5");
+        assert_eq!(e.kind(), ErrorKind::Service);
+        assert!(!e.is_retryable());
+        assert!(e.to_string().contains("limit of 5 bytes"), "{e}");
+        assert_eq!(
+            ResponseBody::empty().collect_limited(0).await.ok(),
+            Some(Bytes::new())
+        );
     }
 
     #[tokio::test]

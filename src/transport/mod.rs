@@ -297,19 +297,7 @@ const DEFAULT_USER_AGENT: &str = concat!("s3lite/", env!("CARGO_PKG_VERSION"));
 // ---------------------------------------------------------------------------
 // Helpers shared by the clients.
 
-/// `url` without userinfo, query string and fragment: safe to print.
-pub(crate) fn redact_url(url: &str) -> std::borrow::Cow<'_, str> {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    let url = &url[..end];
-    // Userinfo (`user:pass@`) sits between `://` and the end of the authority.
-    if let Some((scheme, rest)) = url.split_once("://") {
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            return format!("{scheme}://{}", &rest[at + 1..]).into();
-        }
-    }
-    url.into()
-}
+pub(crate) use crate::redact::redact_url;
 
 /// `METHOD url-without-query`.
 pub(crate) fn describe(method: &http::Method, url: &str) -> String {
@@ -513,17 +501,6 @@ impl fmt::Debug for HeaderNames<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redact_url_drops_query_fragment_and_userinfo() {
-        assert_eq!(
-            redact_url("https://h/b/k?X-Amz-Signature=abc#f"),
-            "https://h/b/k"
-        );
-        assert_eq!(redact_url("https://h/b/k#frag"), "https://h/b/k");
-        assert_eq!(redact_url("https://u:p@h/b"), "https://h/b");
-        assert_eq!(redact_url("https://h/a@b"), "https://h/a@b");
-    }
 
     #[test]
     fn check_url_refuses_http_without_allow_http() {

@@ -465,6 +465,7 @@ fn default_client(_: &ClientOptions) -> Result<Arc<dyn HttpClient>> {
 mod tests {
     use crate::ErrorKind;
     use crate::store::S3StoreBuilder;
+    use crate::transport::ClientOptions;
 
     #[test]
     fn randomize_addresses_reaches_the_client_options() {
@@ -528,5 +529,35 @@ mod tests {
             !shown.contains("TOPSECRETVALUE") && !shown.contains("TOKENVALUE"),
             "{shown}"
         );
+    }
+
+    /// Regression: a proxy URL without a scheme (`user:pass@proxy:3128`)
+    /// printed its password in builder and ClientOptions `Debug` and in the
+    /// parse error of a bad value.
+    #[test]
+    fn scheme_less_proxy_urls_hide_their_password() {
+        let b = S3StoreBuilder::new()
+            .bucket("b1")
+            .skip_signature(true)
+            .proxy_url("user:PROXYPASS@proxy:3128")
+            .https_proxy("u:HTTPSPASS@proxy:bad-port");
+        let shown = format!("{b:?}");
+        assert!(
+            !shown.contains("PROXYPASS") && !shown.contains("HTTPSPASS"),
+            "{shown}"
+        );
+        let e = b.build().expect_err("bad port");
+        assert!(
+            !e.to_string().contains("HTTPSPASS") && !format!("{e:?}").contains("HTTPSPASS"),
+            "{e}"
+        );
+        let options = ClientOptions {
+            proxy_url: Some("user:PROXYPASS@proxy:3128".into()),
+            http_proxy: Some("user:PROXYPASS@proxy:3128/".into()),
+            ..ClientOptions::default()
+        };
+        let shown = format!("{options:?}");
+        assert!(!shown.contains("PROXYPASS"), "{shown}");
+        assert!(shown.contains("***@proxy:3128"), "{shown}");
     }
 }

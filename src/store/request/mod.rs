@@ -164,11 +164,7 @@ impl S3Request {
 
     /// Adds a header; the value must be a valid header value.
     pub(crate) fn header(mut self, name: HeaderName, value: &str) -> Result<Self> {
-        let v = HeaderValue::from_str(value).map_err(|_| {
-            Error::invalid_input(format!(
-                "header {name}: value {value:?} is not a valid HTTP header value"
-            ))
-        })?;
+        let v = header_value(name.as_str(), value)?;
         self.headers.insert(name, v);
         Ok(self)
     }
@@ -271,7 +267,7 @@ impl StoreInner {
             },
             _ => PayloadHash::Unsigned,
         };
-        headers.insert(HOST, header_value(self.endpoint.host())?);
+        headers.insert(HOST, header_value("host", self.endpoint.host())?);
         if self.request_payer {
             headers.insert("x-amz-request-payer", HeaderValue::from_static("requester"));
         }
@@ -333,8 +329,10 @@ impl StoreInner {
                 if express.is_some()
                     && let Some(token) = session_token.take()
                 {
-                    attempt_headers
-                        .insert(super::express::SESSION_TOKEN_HEADER, header_value(token)?);
+                    attempt_headers.insert(
+                        super::express::SESSION_TOKEN_HEADER,
+                        header_value(super::express::SESSION_TOKEN_HEADER, token)?,
+                    );
                 }
                 let signed = {
                     let pairs = header_pairs(&attempt_headers)?;
@@ -363,7 +361,7 @@ impl StoreInner {
                     signed
                 };
                 for (name, value) in signed.headers {
-                    attempt_headers.insert(name, header_value(&value)?);
+                    attempt_headers.insert(name, header_value(name, &value)?);
                 }
             }
             let current = match chunked.take() {
@@ -407,7 +405,7 @@ impl StoreInner {
                             headers: resp_headers,
                             body,
                         } = resp;
-                        match body.collect().await {
+                        match body.collect_limited(crate::limits::MAX_ERROR_BODY).await {
                             Ok(bytes) => Failure {
                                 err: error_from_answer(op, &target, status, &resp_headers, &bytes),
                                 lost: false,
@@ -555,12 +553,15 @@ impl StoreInner {
             headers,
             body,
         } = resp;
-        let bytes = body.collect().await.map_err(|e| Failure {
-            err: e.context(format!("{op} {target}")),
-            lost: true,
-            retry_after: None,
-            server_time: None,
-        })?;
+        let bytes = body
+            .collect_limited(crate::limits::MAX_RESPONSE_BODY)
+            .await
+            .map_err(|e| Failure {
+                err: e.context(format!("{op} {target}")),
+                lost: true,
+                retry_after: None,
+                server_time: None,
+            })?;
         if check && let Some(err) = error_in_ok_body(op, target, &bytes) {
             return Err(Failure {
                 err,
@@ -585,9 +586,22 @@ fn expiry_window() -> time::Duration {
         .unwrap_or(time::Duration::ZERO)
 }
 
-fn header_value(value: &str) -> Result<HeaderValue> {
-    HeaderValue::from_str(value)
-        .map_err(|_| Error::invalid_input(format!("{value:?} is not a valid HTTP header value")))
+/// `value` as the value of header `name`; marked sensitive (hidden by
+/// hyper's `Debug`) for credentials and tokens.
+///
+/// # Errors
+/// `InvalidInput` naming the header, with its value unless the header is a
+/// secret ([`is_sensitive_header`](crate::redact::is_sensitive_header)).
+pub(crate) fn header_value(name: &str, value: &str) -> Result<HeaderValue> {
+    let sensitive = crate::redact::is_sensitive_header(name);
+    let mut v = HeaderValue::from_str(value).map_err(|_| {
+        let shown = crate::redact::shown_header_value(name, value);
+        Error::invalid_input(format!(
+            "header {name}: value {shown:?} is not a valid HTTP header value"
+        ))
+    })?;
+    v.set_sensitive(sensitive);
+    Ok(v)
 }
 
 /// The headers as `(name, value)` pairs for the signer.

@@ -169,3 +169,34 @@ fn budget_takes_more_for_timeouts_and_refunds_on_success() {
     }
     assert_eq!(budget.available(), 500, "never above capacity");
 }
+
+/// Regression: an invalid header value was echoed in the error, session and
+/// S3 Express tokens and SSE-C keys included.
+#[test]
+fn header_value_errors_never_show_a_secret_value() {
+    for name in [
+        "x-amz-security-token",
+        "x-amz-s3session-token",
+        "x-amz-server-side-encryption-customer-key",
+        "authorization",
+    ] {
+        let e = header_value(name, "SECRETVALUE\nX-Evil: 1").expect_err("newline");
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        let shown = format!("{e} {e:?}");
+        assert!(
+            !shown.contains("SECRETVALUE") && shown.contains(name),
+            "{shown}"
+        );
+        let req = S3Request::new("PutObject", Method::PUT, Some("k"));
+        let header = HeaderName::from_static(name);
+        let e = req
+            .header(header, "SECRETVALUE\r")
+            .map(|_| ())
+            .expect_err("bare CR");
+        assert!(!format!("{e} {e:?}").contains("SECRETVALUE"), "{e}");
+    }
+    // Other headers name the value, which helps find the bad input.
+    let e = header_value("content-type", "text/\nplain").expect_err("newline");
+    assert!(e.to_string().contains("text/\\nplain"), "{e}");
+    assert!(header_value("x-amz-security-token", "tok").is_ok_and(|v| v.is_sensitive()));
+}
