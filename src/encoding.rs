@@ -109,6 +109,17 @@ pub fn md5_base64(data: &[u8]) -> String {
     encode_base64(&md5(data))
 }
 
+/// Lower-case hex of `data`: the form of an ETag's MD5 and of SigV4 digests.
+///
+/// ```
+/// assert_eq!(s3lite::encoding::encode_hex(&[0x0a, 0xff]), "0aff");
+/// ```
+pub fn encode_hex(data: &[u8]) -> String {
+    let mut out = String::with_capacity(data.len() * 2);
+    crate::sign::canonical::push_hex_lower(&mut out, data);
+    out
+}
+
 /// Per-round left rotations (RFC 1321, section 3.4).
 const SHIFTS: [u32; 64] = [
     7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9,

@@ -9,7 +9,8 @@
 //! | failure | retried |
 //! |---|---|
 //! | connect error (refused, DNS, TLS handshake, connect timeout): the request was never sent | always |
-//! | connection reset, early EOF or timeout *after* the request was sent | only for idempotent requests: GET, HEAD, PUT, DELETE (so PutObject, UploadPart, CopyObject, DeleteObject), and CompleteMultipartUpload and DeleteObjects, which resend the same body |
+//! | connection reset, early EOF or timeout *after* the request was sent | only for idempotent requests: GET, HEAD, PUT, DELETE (so PutObject, UploadPart, CopyObject, UploadPartCopy, DeleteObject, AbortMultipartUpload), and CompleteMultipartUpload and DeleteObjects, which resend the same body; not CreateMultipartUpload, nor a body that is a one-shot stream |
+//! | a *conditional* write (PutObject or CompleteMultipartUpload with `If-None-Match: *` / `If-Match`, CopyObject with a "not exists" header) after a lost answer | yes; if the retry then fails its condition (412, `ConditionalRequestConflict`, or `NoSuchUpload` for a completion) the object is HEADed: when it shows the checksum sent or the ETag the body makes, the write succeeded; when it shows another, the retry's error is returned (`AlreadyExists`, `PreconditionFailed`); when nothing can be compared (SSE-KMS / SSE-C ETags, a streamed body) the error is `ErrorKind::Transport`, not retried, saying the outcome is unknown |
 //! | HTTP 500, 502, 503, 504, 408, 429 | yes |
 //! | S3 codes `SlowDown`, `InternalError`, `ServiceUnavailable`, `RequestTimeout`, `Throttling*`, `RequestLimitExceeded` (whatever the status) | yes |
 //! | a 200 whose body is an `<Error>` (CopyObject, CompleteMultipartUpload, DeleteObjects) | as its code says (an `InternalError` or `SlowDown` there is retried) |

@@ -45,19 +45,26 @@ async fn two_hundred_requests_with_two_second_credentials(server: Server) {
     store.create_bucket().await.unwrap();
     let started = Instant::now();
     for i in 0..200u32 {
-        let key = format!("k{}", i % 10);
+        // Each key is written, then read back twice, then listed: every
+        // answer is checked, so a request refused for a stale credential
+        // fails the test.
+        let key = format!("k{}", (i / 4) % 10);
+        let body = Bytes::from(format!("value {i}"));
         match i % 4 {
             0 => {
-                store.put(&key, Bytes::new()).await.unwrap();
+                store.put(&key, body).await.unwrap();
             }
             1 => {
-                let _ = store.head(&key).await;
+                let meta = store.head(&key).await.unwrap();
+                assert_eq!(meta.size, format!("value {}", i - 1).len() as u64);
             }
             2 => {
-                let _ = store.get(&key).await.map(|g| g.meta.size);
+                let got = store.get(&key).await.unwrap().bytes().await.unwrap();
+                assert_eq!(got, format!("value {}", i - 2));
             }
             _ => {
-                store.list(None).collect().await.unwrap();
+                let listed = store.list(None).collect().await.unwrap();
+                assert!(listed.iter().any(|m| m.key == key), "{key} not listed");
             }
         }
         // Spread the run over several credential lifetimes.

@@ -43,11 +43,10 @@ pub(crate) async fn load(
         .home()
         .ok_or_else(|| unavailable(&name, "no home directory to find ~/.aws/sso/cache"))?;
     let key = s.session.as_deref().unwrap_or(&s.start_url);
-    let file = home
-        .join(".aws")
-        .join("sso")
-        .join("cache")
-        .join(format!("{}.json", hex(&sha1(key.as_bytes()))));
+    let file = home.join(".aws").join("sso").join("cache").join(format!(
+        "{}.json",
+        crate::encoding::encode_hex(&sha1(key.as_bytes()))
+    ));
     let client = match client {
         Some(c) => c,
         None => http_client(TIMEOUT)?,
@@ -148,11 +147,6 @@ async fn read_token(
     Ok(token)
 }
 
-/// Lower-case hex of `bytes`.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,7 +155,7 @@ mod tests {
     fn sso_cache_file_names_match_the_aws_cli() {
         // `sso_session = admin` is cached as ~/.aws/sso/cache/d033e2...997.json.
         assert_eq!(
-            hex(&sha1(b"admin")),
+            crate::encoding::encode_hex(&sha1(b"admin")),
             "d033e22ae348aeb5660fc2140aec35850c4da997"
         );
     }

@@ -20,7 +20,7 @@
 //!   [`uri_encode`]; `+` is a literal plus (encoded `%2B`), as in aws-c-auth.
 //!   Build queries with [`uri_encode`] and the question does not arise.
 
-mod canonical;
+pub(crate) mod canonical;
 pub mod chunked;
 mod key;
 

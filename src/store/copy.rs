@@ -10,10 +10,13 @@
 //! | `multipart` | UploadPartCopy into a new upload, completed with `If-None-Match: *`; aborted on failure |
 //! | `dynamo:<TABLE>[:<MS>]` | plain CopyObject inside the DynamoDB lock (see `dynamo.rs`) |
 
+use std::sync::Arc;
+
 use http::header::IF_NONE_MATCH;
 use http::{HeaderName, Method};
 
 use super::dynamo::DynamoLock;
+use super::lost_answer::Fingerprint;
 use super::put::PutMode;
 use super::request::S3Request;
 use super::{S3Store, check_key, header_text, sse};
@@ -23,6 +26,7 @@ use crate::sign;
 use crate::xml::{self, CompletedPart};
 
 use super::types::PutResult;
+use super::upload_guard::UploadGuard;
 
 /// The largest part UploadPartCopy copies: 5 GiB.
 const MAX_COPY_PART: u64 = 5 * 1024 * 1024 * 1024;
@@ -62,7 +66,7 @@ impl S3Store {
                 let req = self
                     .copy_request(&from_full, &to_full)?
                     .header(IF_NONE_MATCH, "*")?;
-                self.send_copy(req, &to_full)
+                self.send_conditional_copy(req, &from_full, &to_full, 412)
                     .await
                     .map_err(|e| exists(e, 412))
             }
@@ -70,7 +74,7 @@ impl S3Store {
                 let req = self
                     .copy_request(&from_full, &to_full)?
                     .header(header_name(name)?, value)?;
-                self.send_copy(req, &to_full)
+                self.send_conditional_copy(req, &from_full, &to_full, 412)
                     .await
                     .map_err(|e| exists(e, 412))
             }
@@ -82,7 +86,7 @@ impl S3Store {
                 let req = self
                     .copy_request(&from_full, &to_full)?
                     .header(header_name(name)?, value)?;
-                self.send_copy(req, &to_full)
+                self.send_conditional_copy(req, &from_full, &to_full, *status)
                     .await
                     .map_err(|e| exists(e, *status))
             }
@@ -137,7 +141,18 @@ impl S3Store {
 
     /// Sends a CopyObject and reads its result.
     pub(crate) async fn send_copy(&self, req: S3Request, to_full: &str) -> Result<PutResult> {
-        let resp = self.inner.send(req).await?;
+        self.send_copy_counting(req, to_full, &mut 0).await
+    }
+
+    /// As [`send_copy`](Self::send_copy), counting attempts (see
+    /// `StoreInner::send_counting`).
+    async fn send_copy_counting(
+        &self,
+        req: S3Request,
+        to_full: &str,
+        attempts: &mut u32,
+    ) -> Result<PutResult> {
+        let resp = self.inner.send_counting(req, attempts).await?;
         let version_id = header_text(&resp.headers, "x-amz-version-id");
         let body = resp.body.collect().await?;
         let target = self.inner.target(Some(to_full));
@@ -147,6 +162,38 @@ impl S3Store {
             etag: parsed.etag,
             version_id,
         })
+    }
+
+    /// A CopyObject whose condition fails with `status` when the target
+    /// exists. A retry failing so after a lost answer may be seeing this
+    /// copy's own object: it is settled by comparing the target with the
+    /// source (see `lost_answer.rs`).
+    async fn send_conditional_copy(
+        &self,
+        req: S3Request,
+        from_full: &str,
+        to_full: &str,
+        status: u16,
+    ) -> Result<PutResult> {
+        let mut attempts = 0;
+        let err = match self.send_copy_counting(req, to_full, &mut attempts).await {
+            Ok(put) => return Ok(put),
+            Err(e) if attempts > 1 && e.status() == Some(status) => e,
+            Err(e) => return Err(e),
+        };
+        // CopyObject of a single-part, unencrypted source keeps its MD5 ETag.
+        let prints: Vec<Fingerprint> = match self.head_full(from_full).await {
+            Ok(source) => source
+                .etag
+                .map(|e| e.trim_matches('"').to_string())
+                .filter(|e| !e.contains('-'))
+                .map(Fingerprint::Etag)
+                .into_iter()
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        self.settle_lost_write("CopyObject", to_full, &prints, err)
+            .await
     }
 
     /// `/<bucket>/<key>`, encoded, for `x-amz-copy-source`.
@@ -160,47 +207,66 @@ impl S3Store {
 
     /// `copy_if_not_exists = multipart`: parts copied from `from`, completed
     /// with `If-None-Match: *`; the upload is aborted on any failure.
+    ///
+    /// Every part is pinned to the source's ETag (`x-amz-copy-source-if-match`),
+    /// so a source replaced mid-copy fails the copy (`PreconditionFailed`)
+    /// instead of making an object of two versions. The upload is aborted on
+    /// any error and when this future is dropped.
     async fn copy_by_parts(&self, from: &str, to: &str) -> Result<PutResult> {
-        let size = self.head(from).await?.size;
-        let upload_id = self.create_multipart_upload(to).await?;
+        let source = self.head(from).await?;
+        let size = source.size;
+        let upload_id: Arc<str> = self.create_multipart_upload(to).await?.into();
+        let guard = UploadGuard::new(self, to, upload_id);
         let result = async {
+            let upload_id = guard.upload_id();
             let mut parts = Vec::new();
             let mut start = 0u64;
             let mut number = 1u32;
             loop {
                 let end = (start + MAX_COPY_PART).min(size);
                 let range = (size > MAX_COPY_PART).then_some((start, end));
-                parts.push(
-                    self.upload_part_copy(from, to, &upload_id, number, range)
-                        .await?,
-                );
+                let part = PartCopy {
+                    upload_id,
+                    part_number: number,
+                    range,
+                    source_etag: source.etag.as_deref(),
+                };
+                parts.push(self.upload_part_copy(from, to, part).await?);
                 start = end;
                 number += 1;
                 if start >= size {
                     break;
                 }
             }
-            self.complete_multipart_upload_opts(to, &upload_id, &parts, &PutMode::Create)
+            self.complete_multipart_upload_opts(to, upload_id, &parts, &PutMode::Create)
                 .await
         }
         .await;
-        if result.is_err() {
-            // Best effort: the error that matters is the copy's.
-            let _ = self.abort_multipart_upload(to, &upload_id).await;
+        match result {
+            Ok(put) => {
+                guard.disarm();
+                Ok(put)
+            }
+            Err(e) => {
+                guard.abort().await;
+                Err(e)
+            }
         }
-        result
     }
 
-    /// One UploadPartCopy; `range` is `start..end` of the source, or the
-    /// whole source when `None`.
+    /// One UploadPartCopy.
     async fn upload_part_copy(
         &self,
         from: &str,
         to: &str,
-        upload_id: &str,
-        part_number: u32,
-        range: Option<(u64, u64)>,
+        part: PartCopy<'_>,
     ) -> Result<CompletedPart> {
+        let PartCopy {
+            upload_id,
+            part_number,
+            range,
+            source_etag,
+        } = part;
         let (from_full, to_full) = (self.full_key(from), self.full_key(to));
         let mut req = S3Request::new("UploadPartCopy", Method::PUT, Some(&to_full))
             .query("partNumber", &part_number.to_string())
@@ -210,6 +276,9 @@ impl S3Store {
                 &self.copy_source(&from_full),
             )?
             .with_error_in_ok_body();
+        if let Some(etag) = source_etag {
+            req = req.header(HeaderName::from_static("x-amz-copy-source-if-match"), etag)?;
+        }
         if let Some((start, end)) = range {
             req = req.header(
                 HeaderName::from_static("x-amz-copy-source-range"),
@@ -218,7 +287,13 @@ impl S3Store {
         }
         let req = sse::copy_source_headers(req, self.encryption())?;
         let req = sse::read_headers(req, self.encryption())?;
-        let resp = self.inner.send(req).await?;
+        let resp = self.inner.send(req).await.map_err(|e| {
+            if e.kind() == ErrorKind::PreconditionFailed && source_etag.is_some() {
+                e.context("the source changed during the copy (its ETag no longer matches)")
+            } else {
+                e
+            }
+        })?;
         let body = resp.body.collect().await?;
         let target = self.inner.target(Some(&to_full));
         let parsed = xml::parse_copy_object_result(&body)
@@ -232,6 +307,17 @@ impl S3Store {
         })?;
         Ok(CompletedPart::new(part_number, etag))
     }
+}
+
+/// What one UploadPartCopy of [`S3Store::copy_by_parts`] copies.
+struct PartCopy<'a> {
+    upload_id: &'a str,
+    part_number: u32,
+    /// `start..end` of the source, or the whole source when `None`.
+    range: Option<(u64, u64)>,
+    /// The source's ETag at the start of the copy, sent as
+    /// `x-amz-copy-source-if-match`.
+    source_etag: Option<&'a str>,
 }
 
 fn header_name(name: &str) -> Result<HeaderName> {

@@ -20,6 +20,7 @@ use super::progress::Tracker;
 use super::put::PutOptions;
 use super::transfer::TransferConfig;
 use super::types::PutResult;
+use super::upload_guard::UploadGuard;
 use super::writer::{MultipartWriter, task_failed};
 use super::{S3Store, check_key};
 use crate::error::{Error, ErrorKind, Result};
@@ -50,10 +51,13 @@ pub(crate) async fn upload_file_multipart(
     tracker: Arc<Tracker>,
 ) -> Result<PutResult> {
     let upload_id: Arc<str> = store.create_multipart_upload(key).await?.into();
+    // From here on the upload is aborted on any error and if this future is
+    // dropped (its part tasks are cancelled with the JoinSet).
+    let guard = UploadGuard::new(store, key, upload_id);
     let uploaded = upload_parts(
         store,
         key,
-        &upload_id,
+        guard.upload_id(),
         path,
         (size, part_size),
         max_concurrency,
@@ -63,19 +67,19 @@ pub(crate) async fn upload_file_multipart(
     let outcome = match uploaded {
         Ok(parts) => {
             store
-                .complete_multipart_upload(key, &upload_id, &parts)
+                .complete_multipart_upload(key, guard.upload_id(), &parts)
                 .await
         }
         Err(e) => Err(e),
     };
     match outcome {
         Ok(put) => {
+            guard.disarm();
             tracker.finish();
             Ok(put)
         }
         Err(e) => {
-            // Best effort: the error that stopped the upload is what matters.
-            let _ = store.abort_multipart_upload(key, &upload_id).await;
+            guard.abort().await;
             Err(e)
         }
     }

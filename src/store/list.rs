@@ -35,7 +35,8 @@ struct Query {
 enum State {
     /// Ready to ask for the page after `token` (the first page when `None`).
     Idle(Box<Query>, Option<String>),
-    Fetching(BoxFuture<'static, (Box<Query>, Result<ListObjectsV2Page>)>),
+    /// Fetching the page after the token it carries.
+    Fetching(BoxFuture<'static, (Box<Query>, Option<String>, Result<ListObjectsV2Page>)>),
     Done,
 }
 
@@ -91,7 +92,7 @@ impl ListStream {
                 State::Idle(query, token) => {
                     self.state = State::Fetching(Box::pin(async move {
                         let page = fetch_page(&query, token.as_deref()).await;
-                        (query, page)
+                        (query, token, page)
                     }));
                 }
                 State::Fetching(mut fut) => match fut.as_mut().poll(cx) {
@@ -99,16 +100,30 @@ impl ListStream {
                         self.state = State::Fetching(fut);
                         return Poll::Pending;
                     }
-                    Poll::Ready((query, Ok(page))) => {
-                        // A truncated page without a token would loop forever; stop instead.
-                        if let (true, Some(token)) =
-                            (page.is_truncated, page.next_continuation_token.clone())
-                        {
-                            self.state = State::Idle(query, Some(token));
+                    Poll::Ready((query, sent, Ok(page))) => {
+                        if !page.is_truncated {
+                            return Poll::Ready(Some(Ok(page)));
                         }
-                        return Poll::Ready(Some(Ok(page)));
+                        // A truncated page must lead on: without a token, or
+                        // with the token just sent, the listing would end
+                        // early looking complete, or loop forever.
+                        let target = query.inner.target(None);
+                        return Poll::Ready(Some(match page.next_continuation_token.clone() {
+                            Some(next) if sent.as_deref() != Some(next.as_str()) => {
+                                self.state = State::Idle(query, Some(next));
+                                Ok(page)
+                            }
+                            Some(_) => Err(incomplete_listing(
+                                &target,
+                                "returned the continuation token it was sent",
+                            )),
+                            None => Err(incomplete_listing(
+                                &target,
+                                "is truncated (IsTruncated = true) but has no NextContinuationToken",
+                            )),
+                        }));
                     }
-                    Poll::Ready((_, Err(e))) => return Poll::Ready(Some(Err(e))),
+                    Poll::Ready((_, _, Err(e))) => return Poll::Ready(Some(Err(e))),
                 },
             }
         }
@@ -149,6 +164,15 @@ impl fmt::Debug for ListStream {
             .field("buffered", &self.buffered.len())
             .finish()
     }
+}
+
+/// The error for a page that cannot be followed: the listing stops with an
+/// error instead of passing for complete.
+fn incomplete_listing(target: &str, why: &str) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorKind::Service,
+        format!("ListObjectsV2 {target}: the answer {why}; the listing is incomplete"),
+    )
 }
 
 async fn fetch_page(query: &Query, token: Option<&str>) -> Result<ListObjectsV2Page> {

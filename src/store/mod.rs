@@ -24,6 +24,7 @@ mod dynamo;
 mod express;
 mod file_upload;
 mod list;
+mod lost_answer;
 mod multipart;
 mod presign;
 mod progress;
@@ -35,6 +36,7 @@ mod settings;
 mod sse;
 mod transfer;
 mod types;
+mod upload_guard;
 mod writer;
 
 use std::fmt;
@@ -202,11 +204,12 @@ impl S3Store {
                     format!("Content-Range {value:?} does not match Content-Length {len}"),
                 ));
             }
-            (range.clone(), total.unwrap_or(range.end))
+            (range.clone(), total)
         } else {
-            let len = content_length.unwrap_or(0);
-            (0..len, len)
+            (0..content_length.unwrap_or(0), content_length)
         };
+        let object_size = size;
+        let size = size.unwrap_or(range.end);
         let meta = ObjectMeta::from_headers(key, &resp.headers, size);
         // A ranged read cannot be checked against the object's checksum.
         let expected = checksums::returned_full_object(&resp.headers)
@@ -236,7 +239,12 @@ impl S3Store {
             }
             None => body,
         };
-        Ok(GetResult { meta, range, body })
+        Ok(GetResult {
+            meta,
+            range,
+            object_size,
+            body,
+        })
     }
 
     /// The metadata of the object `key` without its body.

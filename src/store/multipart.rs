@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use http::Method;
 
+use super::lost_answer::Fingerprint;
 use super::request::S3Request;
 use super::transfer::MAX_PARTS;
 use super::writer::MultipartWriter;
@@ -187,13 +188,14 @@ impl S3Store {
                 // A retry after an attempt that completed the upload but
                 // whose answer was lost finds its own object (412 under
                 // If-None-Match / If-Match) or the upload gone (NoSuchUpload).
-                let maybe_done = e.status() == Some(412)
-                    || matches!(e.s3_code(), Some("PreconditionFailed" | "NoSuchUpload"));
-                if attempts > 1
-                    && maybe_done
-                    && let Some(done) = self.completed_by_lost_attempt(key, parts).await
-                {
-                    return Ok(done);
+                let maybe_done =
+                    super::put::is_condition_failure(&e) || e.s3_code() == Some("NoSuchUpload");
+                if attempts > 1 && maybe_done {
+                    let prints = self.completed_fingerprints(parts);
+                    return self
+                        .settle_lost_write("CompleteMultipartUpload", key, &prints, e)
+                        .await
+                        .map_err(|e| super::put::conditional_error(e, mode));
                 }
                 return Err(super::put::conditional_error(e, mode));
             }
@@ -213,26 +215,30 @@ impl S3Store {
         })
     }
 
-    /// The object `full_key` if it is the one `parts` make: its ETag is the
-    /// multipart ETag of `parts` (compared only when every part ETag is a
-    /// plain MD5).
-    async fn completed_by_lost_attempt(
-        &self,
-        full_key: &str,
-        parts: &[CompletedPart],
-    ) -> Option<PutResult> {
-        let want = multipart_etag(parts)?;
-        let meta = self.head_full(full_key).await.ok()?;
-        let have = meta.etag.as_deref()?.trim_matches('"');
-        have.eq_ignore_ascii_case(&want).then_some(PutResult {
-            etag: meta.etag,
-            version_id: meta.version_id,
-        })
+    /// What the object completed from `parts` shows: the multipart ETag
+    /// (when every part ETag is a plain MD5) and the composite checksum of
+    /// the store's algorithm.
+    fn completed_fingerprints(&self, parts: &[CompletedPart]) -> Vec<Fingerprint> {
+        let mut prints = Vec::new();
+        if let Some(alg) = self.inner.checksum
+            && let Some(value) = super::checksums::composite_of(parts, alg)
+        {
+            prints.push(Fingerprint::Checksum(alg, value));
+        }
+        if let Some(etag) = multipart_etag(parts) {
+            prints.push(Fingerprint::Etag(etag));
+        }
+        prints
     }
 
     /// Aborts an upload and frees its parts. An upload that no longer exists
     /// (`NoSuchUpload`: aborted or completed already) counts as aborted, so
     /// aborting again is safe.
+    ///
+    /// A part whose upload was under way during the abort can still land
+    /// afterwards ("it might be necessary to abort a given multipart upload
+    /// multiple times", says the API reference), so the upload is then
+    /// listed once (ListParts) and, if parts are still listed, aborted again.
     ///
     /// See [AbortMultipartUpload](https://docs.aws.amazon.com/AmazonS3/latest/API/API_AbortMultipartUpload.html).
     ///
@@ -240,6 +246,18 @@ impl S3Store {
     /// What S3 answers, such as `PermissionDenied` or `NotFound` for a
     /// missing bucket.
     pub async fn abort_multipart_upload(&self, key: &str, upload_id: &str) -> Result<()> {
+        self.send_abort(key, upload_id).await?;
+        // Best effort: a failed listing (no ListParts permission, a server
+        // without it, one that lists an aborted upload as empty: s3s-fs)
+        // leaves the first abort's outcome standing.
+        match self.list_parts(key, upload_id).await {
+            Ok(late_parts) if !late_parts.is_empty() => self.send_abort(key, upload_id).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// One AbortMultipartUpload; `NoSuchUpload` counts as done.
+    async fn send_abort(&self, key: &str, upload_id: &str) -> Result<()> {
         let full = self.full_key(key);
         let key = full.as_ref();
         check_key(key)?;
@@ -356,8 +374,11 @@ fn multipart_etag(parts: &[CompletedPart]) -> Option<String> {
         }
     }
     let md5 = crate::encoding::md5(&digests);
-    let hex: String = md5.iter().map(|b| format!("{b:02x}")).collect();
-    Some(format!("{hex}-{}", parts.len()))
+    Some(format!(
+        "{}-{}",
+        crate::encoding::encode_hex(&md5),
+        parts.len()
+    ))
 }
 
 #[cfg(test)]

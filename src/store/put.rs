@@ -13,6 +13,7 @@ use http::header::{
 use http::{HeaderName, Method};
 use time::OffsetDateTime;
 
+use super::lost_answer::Fingerprint;
 use super::request::S3Request;
 use super::sse::{self, Encryption};
 use super::{S3Store, check_key, put_result};
@@ -254,15 +255,31 @@ impl S3Store {
         options: &PutOptions,
         conditional: bool,
     ) -> Result<PutResult> {
+        // What the object must show if a retry finds that a lost attempt wrote it.
+        let mut prints = Vec::new();
+        if conditional && let RequestBody::Bytes(b) = &body {
+            prints.push(Fingerprint::of_body(b));
+        }
         let mut req = S3Request::new("PutObject", Method::PUT, Some(full)).body(body);
         if conditional {
             req = mode_headers(req, &options.mode)?;
         }
         req = self.object_headers(req, key, options)?;
         let checksum = options.checksum.or(self.inner.checksum);
-        let (req, _) = super::checksums::add_checksum(req, checksum)?;
-        let resp = self.inner.send(req).await?;
-        Ok(put_result(&resp.headers))
+        let (req, sent_checksum) = super::checksums::add_checksum(req, checksum)?;
+        if let (true, Some(alg), Some(value)) = (conditional, checksum, sent_checksum) {
+            prints.insert(0, Fingerprint::Checksum(alg, value));
+        }
+        let mut attempts = 0;
+        match self.inner.send_counting(req, &mut attempts).await {
+            Ok(resp) => Ok(put_result(&resp.headers)),
+            // A retry that fails its condition may be seeing this write's
+            // own object, made by an attempt whose answer was lost.
+            Err(e) if conditional && attempts > 1 && is_condition_failure(&e) => {
+                self.settle_lost_write("PutObject", full, &prints, e).await
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Attributes, metadata, tags and encryption of a write that creates an
@@ -297,6 +314,17 @@ pub(crate) fn mode_headers(req: S3Request, mode: &PutMode) -> Result<S3Request> 
         PutMode::Create => req.header(IF_NONE_MATCH, "*"),
         PutMode::Update { etag, .. } => req.header(IF_MATCH, etag),
     }
+}
+
+/// Whether `e` is a write's condition failing: 412, or the 409
+/// `ConditionalRequestConflict` AWS answers to concurrent conditional
+/// writes.
+pub(crate) fn is_condition_failure(e: &Error) -> bool {
+    e.status() == Some(412)
+        || matches!(
+            e.s3_code(),
+            Some("PreconditionFailed" | "ConditionalRequestConflict")
+        )
 }
 
 /// A failed conditional write as the caller's [`ErrorKind`]: `Create`

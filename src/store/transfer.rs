@@ -321,15 +321,17 @@ impl Transfer {
         .await
     }
 
-    /// Downloads the object `key` into the file at `path` (created or
-    /// truncated), fetching ranges of
-    /// [`multipart_chunksize`](TransferConfig::multipart_chunksize) bytes,
-    /// `max_concurrency` at a time, each written in place. Every range is
-    /// pinned to the object's ETag (`If-Match`), so a change mid-way fails
-    /// instead of mixing versions. The file is synced before returning.
+    /// Downloads the object `key` into the file at `path`, fetching ranges
+    /// of [`multipart_chunksize`](TransferConfig::multipart_chunksize)
+    /// bytes, `max_concurrency` at a time. Every range is pinned to the
+    /// object's ETag (`If-Match`), so a change mid-way fails instead of
+    /// mixing versions.
     ///
-    /// This writes `path` directly; [`download_file`](Self::download_file)
-    /// goes through a temporary file instead.
+    /// The ranges are written into a temporary file in the same directory,
+    /// which is synced and then renamed over `path`: an existing file is
+    /// replaced only by the whole object, and a failed or dropped download
+    /// leaves it untouched (and removes the temporary file). This is
+    /// [`download_file`](Self::download_file) with `overwrite = true`.
     ///
     /// See [GetObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
     ///
@@ -342,7 +344,17 @@ impl Transfer {
         path: impl AsRef<Path>,
         progress: Option<ProgressCallback>,
     ) -> Result<ObjectMeta> {
-        let path = path.as_ref();
+        self.download_file(key, path, true, progress).await
+    }
+
+    /// Writes the object `key` into the file at `path` in place (created or
+    /// truncated, then sized), range by range; for a temporary file only.
+    async fn download_in_place(
+        &self,
+        key: &str,
+        path: &Path,
+        progress: Option<ProgressCallback>,
+    ) -> Result<ObjectMeta> {
         let meta = self.store.head(key).await?;
         let file = tokio::fs::OpenOptions::new()
             .write(true)
@@ -396,13 +408,14 @@ impl Transfer {
     /// `download_object`: fails with `AlreadyExists` when `path` exists and
     /// `overwrite` is false (the file is left untouched), creates missing
     /// parent directories, writes a temporary file in the same directory
-    /// ([`download_to_file`](Self::download_to_file)), syncs it and renames
-    /// it into place. On any error, or if the future is dropped, the
-    /// temporary file is removed.
+    /// (ranges in parallel, each pinned to the object's ETag), syncs it and
+    /// renames it into place. On any error, or if the future is dropped, the
+    /// temporary file is removed and `path` is untouched.
     ///
     /// # Errors
-    /// `AlreadyExists` as above; `NotFound` for a missing object; the errors
-    /// of [`download_to_file`](Self::download_to_file).
+    /// `AlreadyExists` as above; `NotFound` for a missing object;
+    /// `PreconditionFailed` when the object changed during the download;
+    /// local I/O errors.
     pub async fn download_file(
         &self,
         key: &str,
@@ -427,7 +440,7 @@ impl Transfer {
             .map_err(|e| io_error("create the directory", &dir, e))?;
         let temp = TempFile(Some(dir.join(temp_name(name))));
         let temp_path = temp.path().to_path_buf();
-        let meta = self.download_to_file(key, &temp_path, progress).await?;
+        let meta = self.download_in_place(key, &temp_path, progress).await?;
         if overwrite {
             tokio::fs::rename(&temp_path, path)
                 .await
@@ -572,7 +585,7 @@ impl S3Store {
     }
 }
 
-/// One range of [`Transfer::download_to_file`].
+/// One range of a download ([`Transfer::download_to_file`]).
 struct RangeJob {
     store: S3Store,
     key: String,

@@ -166,10 +166,20 @@ impl GetOptions {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct GetResult {
-    /// The object's metadata; `size` is the whole object's size.
+    /// The object's metadata; `size` is the whole object's size when the
+    /// answer states it (see [`object_size`](Self::object_size)).
     pub meta: ObjectMeta,
-    /// The byte range of the object that `body` holds.
+    /// The byte range of the object that `body` holds. When the answer
+    /// states no length (`object_size` is `None` on a whole-object GET) this
+    /// is `0..0`, a placeholder: read the body to learn its length.
     pub range: Range<u64>,
+    /// The whole object's size as the answer states it: `Content-Length` of
+    /// a whole-object GET, or the total of a ranged GET's `Content-Range`.
+    /// `None` when the answer does not say (a server or proxy answering
+    /// without `Content-Length`, or a `Content-Range` total of `*`); then
+    /// `meta.size` is not the object's size: 0 for a whole-object GET, the
+    /// range's end for a ranged one.
+    pub object_size: Option<u64>,
     /// The body; a `futures_core::Stream` of `Bytes` chunks.
     pub body: ResponseBody,
 }

@@ -534,10 +534,8 @@ impl Drop for MultipartWriter {
         }
         // Dropping the set cancels the parts in flight.
         self.in_flight.abort_all();
-        if let (Some(abort), Ok(runtime)) =
-            (self.abort_future(), tokio::runtime::Handle::try_current())
-        {
-            runtime.spawn(async move {
+        if let Some(abort) = self.abort_future() {
+            super::upload_guard::abort_in_background(async move {
                 let _best_effort = abort.await;
             });
         }

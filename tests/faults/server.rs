@@ -47,6 +47,11 @@ pub(crate) enum Fault {
     /// Read the first `n` bytes of the *request* body (or all of a shorter
     /// one), then reset the connection without answering.
     ResetDuringRequestBody(usize),
+    /// Read the request, then never answer (the client gives up or is
+    /// dropped).
+    Hang,
+    /// Answer in full, but without `Content-Length` (chunked encoding).
+    NoLength,
 }
 
 /// One expected request and its answer.
@@ -385,6 +390,8 @@ async fn handle(
             CutBody::new(step.body.slice(..n), total, Cut::Stall).boxed(),
             Some(n),
         ),
+        Fault::Hang => std::future::pending().await,
+        Fault::NoLength => (UnsizedBody(Some(step.body)).boxed(), None),
     };
     if cut.is_some() {
         builder = builder.header("content-length", total.to_string());
@@ -465,6 +472,26 @@ impl hyper::body::Body for CutBody {
 
     fn size_hint(&self) -> SizeHint {
         SizeHint::with_exact(self.total as u64)
+    }
+}
+
+/// A body of unknown length: hyper sends it chunked, without
+/// `Content-Length`.
+struct UnsizedBody(Option<Bytes>);
+
+impl hyper::body::Body for UnsizedBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        Poll::Ready(self.0.take().map(|b| Ok(Frame::data(b))))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::default()
     }
 }
 

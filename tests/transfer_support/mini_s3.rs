@@ -189,6 +189,11 @@ async fn respond(
                 .unwrap_or(1000u32);
             xml_owned(list_page(start, max, script.list_keys))
         }
+        // ListParts after an abort: the upload is gone.
+        Method::GET if has("uploadId") => xml(
+            StatusCode::NOT_FOUND,
+            "<Error><Code>NoSuchUpload</Code><Message>aborted</Message></Error>",
+        ),
         Method::HEAD => Response::builder()
             .header("content-length", size)
             .header("etag", "\"mini\"")
