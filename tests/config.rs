@@ -858,3 +858,84 @@ fn readme_documents_every_key() {
         "README.md's configuration table is out of date; replace it with:\n{table}"
     );
 }
+
+/// The README's "Refused" paragraph names exactly the keys whose values
+/// s3lite refuses with `NotImplemented`, and each refusal is real: a key
+/// listed there that the code accepts (or a refusal the README omits)
+/// fails this test.
+#[tokio::test]
+async fn readme_refusals_match_the_code() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("**Refused**").expect("a **Refused** paragraph");
+    let paragraph = readme[start..].split("\n\n").next().unwrap();
+    let mut listed: Vec<String> = paragraph
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|word| word.split([' ', '=']).next())
+        .filter(|word| word.parse::<S3ConfigKey>().is_ok())
+        .map(str::to_string)
+        .collect();
+    listed.sort();
+    listed.dedup();
+    let base = || {
+        S3StoreBuilder::new()
+            .without_env()
+            .bucket("b1")
+            .endpoint("http://127.0.0.1:9")
+            .allow_http(true)
+            .skip_signature(true)
+    };
+    let refused = |e: s3lite::Error, key: &str| {
+        assert_eq!(e.kind(), ErrorKind::NotImplemented, "{key}: {e}");
+        assert!(e.to_string().contains(key), "{key}: {e}");
+    };
+    // http2_only: refused without the `http2` feature.
+    let built = base().with_config(S3ConfigKey::Http2Only, "true").build();
+    if cfg!(feature = "http2") {
+        assert!(built.is_ok());
+    } else {
+        refused(built.unwrap_err(), "http2_only");
+    }
+    // randomize_addresses: refused by the reqwest client.
+    #[cfg(feature = "reqwest")]
+    {
+        let mut options = s3lite::transport::ClientOptions::default();
+        options.randomize_addresses = true;
+        refused(
+            s3lite::transport::ReqwestClient::new(&options).unwrap_err(),
+            "randomize_addresses",
+        );
+    }
+    // copy_if_not_exists unset on a custom endpoint: refused before sending.
+    let store = base().build().unwrap();
+    refused(
+        store.copy_if_not_exists("a", "b").await.unwrap_err(),
+        "copy_if_not_exists",
+    );
+    refused(
+        store.rename_if_not_exists("a", "b").await.unwrap_err(),
+        "copy_if_not_exists",
+    );
+    // conditional_put = disabled: conditional puts refused before sending.
+    let store = base()
+        .with_config(S3ConfigKey::ConditionalPut, "disabled")
+        .build()
+        .unwrap();
+    let create = s3lite::PutOptions::default().with_mode(s3lite::PutMode::Create);
+    refused(
+        store.put_opts("k", "v".into(), create).await.unwrap_err(),
+        "conditional_put",
+    );
+    let checked = [
+        "conditional_put",
+        "copy_if_not_exists",
+        "http2_only",
+        "randomize_addresses",
+    ];
+    assert_eq!(
+        listed, checked,
+        "the README's Refused paragraph lists other keys"
+    );
+}

@@ -170,7 +170,7 @@ async fn create_refused_at_the_first_attempt_is_already_exists_without_a_head() 
     assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
 }
 
-/// Before: a CopyObject with `If-None-Match: *` whose answer was lost was
+/// Before: a CopyObject with `If-None-Match: *` (the header mode) whose answer was lost was
 /// reported `AlreadyExists` when the retry met the copy's own object.
 #[tokio::test]
 async fn lost_conditional_copy_finding_a_copy_of_its_source_succeeds() {
@@ -188,10 +188,11 @@ async fn lost_conditional_copy_finding_a_copy_of_its_source_succeeds() {
     ])
     .await;
     let clock = VirtualClock::default();
-    let put = store(&server, &clock)
-        .copy_if_not_exists("src", "dst")
-        .await
+    let s = builder(&server, &clock)
+        .copy_if_not_exists("header:If-None-Match:*".parse().unwrap())
+        .build()
         .unwrap();
+    let put = s.copy_if_not_exists("src", "dst").await.unwrap();
     assert_eq!(put.etag.as_deref(), Some(source));
 }
 

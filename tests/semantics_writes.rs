@@ -324,12 +324,17 @@ async fn copy_if_not_exists_multipart_on_s3s_fs() {
     copy_if_not_exists_modes(Server::s3s_fs(), &[Some("multipart")]).await;
 }
 
-/// Without a `copy_if_not_exists` setting the copy sends S3's own
-/// `If-None-Match: *`; s3s-fs ignores it on CopyObject (LocalStack honours
-/// it) and the second copy overwrites. Pinned: configure `multipart` there.
+/// With `copy_if_not_exists = header:If-None-Match:*` the copy sends S3's
+/// own `If-None-Match: *`; s3s-fs ignores it on CopyObject and the second
+/// copy overwrites. Pinned: configure `multipart` there (and an unset mode
+/// is refused on custom endpoints for this reason).
 async fn ignores_if_none_match_on_copy(server: Option<Server>) {
     let Some(server) = server else { return };
-    with_bucket(Some(server), "copy-inm", |store| async move {
+    let s = server.clone();
+    with_bucket(Some(server), "copy-inm", |plain| async move {
+        let store = store_like(&s, &plain, |b| {
+            b.copy_if_not_exists("header:If-None-Match:*".parse().unwrap())
+        });
         store.put("src", b("one")).await.unwrap();
         store.copy_if_not_exists("src", "dst").await.unwrap();
         store.put("src", b("two")).await.unwrap();
@@ -343,14 +348,18 @@ async fn ignores_if_none_match_on_copy(server: Option<Server>) {
 }
 
 /// LocalStack answers `If-None-Match: *` on CopyObject with 412 when the
-/// target exists, but has already overwritten it. Pinned: the default
-/// (S3's own conditional copy) is unsafe there; configure `multipart`.
+/// target exists, but has already overwritten it. Pinned: S3's own
+/// conditional copy is unsafe there; configure `multipart`.
 #[tokio::test]
 async fn localstack_copy_if_none_match_overwrites_before_412() {
     let Some(server) = Server::localstack() else {
         return;
     };
-    with_bucket(Some(server), "copy-inm-ls", |store| async move {
+    let s = server.clone();
+    with_bucket(Some(server), "copy-inm-ls", |plain| async move {
+        let store = store_like(&s, &plain, |b| {
+            b.copy_if_not_exists("header:If-None-Match:*".parse().unwrap())
+        });
         store.put("src", b("one")).await.unwrap();
         store.copy_if_not_exists("src", "dst").await.unwrap();
         store.put("src", b("two")).await.unwrap();
@@ -369,24 +378,80 @@ async fn s3s_fs_ignores_if_none_match_on_copy() {
     ignores_if_none_match_on_copy(Server::s3s_fs()).await;
 }
 
-async fn renames(store: &S3Store) {
-    store.put("a", b("1")).await.unwrap();
-    store.rename("a", "b").await.unwrap();
-    assert_eq!(
-        store.get("a").await.unwrap_err().kind(),
-        ErrorKind::NotFound
-    );
-    assert_eq!(store.get("b").await.unwrap().bytes().await.unwrap(), b("1"));
-    store.put("c", b("2")).await.unwrap();
-    let e = store.rename_if_not_exists("c", "b").await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
-    // The source stays when the target exists.
-    assert_eq!(store.get("c").await.unwrap().bytes().await.unwrap(), b("2"));
-    store.rename_if_not_exists("c", "d").await.unwrap();
-    assert_eq!(
-        store.get("c").await.unwrap_err().kind(),
-        ErrorKind::NotFound
-    );
+/// Renames on LocalStack: `rename_if_not_exists` needs a safe
+/// `copy_if_not_exists` mode on a custom endpoint (here `multipart`).
+#[tokio::test]
+async fn renames_on_localstack() {
+    let Some(server) = Server::localstack() else {
+        return;
+    };
+    let s = server.clone();
+    with_bucket(Some(server), "renames", |plain| async move {
+        let store = store_like(&s, &plain, |b| {
+            b.copy_if_not_exists("multipart".parse().unwrap())
+        });
+        store.put("a", b("1")).await.unwrap();
+        store.rename("a", "b").await.unwrap();
+        assert_eq!(
+            store.get("a").await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(store.get("b").await.unwrap().bytes().await.unwrap(), b("1"));
+        store.put("c", b("2")).await.unwrap();
+        let e = store.rename_if_not_exists("c", "b").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
+        // The source stays when the target exists.
+        assert_eq!(store.get("c").await.unwrap().bytes().await.unwrap(), b("2"));
+        store.rename_if_not_exists("c", "d").await.unwrap();
+        assert_eq!(
+            store.get("c").await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+    })
+    .await;
+}
+
+/// Before: with `copy_if_not_exists` unset, the copy relied on S3's own
+/// `If-None-Match: *`, which LocalStack and s3s-fs do not honour (see the
+/// two pinned gaps above), so a "copy if not exists" could overwrite. On a
+/// custom endpoint it is now refused, naming the key, and nothing is written.
+async fn unset_copy_if_not_exists_is_refused(server: Option<Server>) {
+    let Some(server) = server else { return };
+    with_bucket(Some(server), "copy-unset", |store| async move {
+        store.put("src", b("new")).await.unwrap();
+        store.put("dst", b("keep")).await.unwrap();
+        for result in [
+            store.copy_if_not_exists("src", "dst").await,
+            store.rename_if_not_exists("src", "dst").await,
+        ] {
+            let e = result.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::NotImplemented, "{e}");
+            let text = e.to_string();
+            assert!(
+                text.contains("copy_if_not_exists") && text.contains("multipart"),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            store.get("dst").await.unwrap().bytes().await.unwrap(),
+            b("keep")
+        );
+        assert_eq!(
+            store.get("src").await.unwrap().bytes().await.unwrap(),
+            b("new")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn localstack_unset_copy_if_not_exists_is_refused() {
+    unset_copy_if_not_exists_is_refused(Server::localstack()).await;
+}
+
+#[tokio::test]
+async fn s3s_fs_unset_copy_if_not_exists_is_refused() {
+    unset_copy_if_not_exists_is_refused(Server::s3s_fs()).await;
 }
 
 // ------------------------------------------------------------ bulk delete
@@ -733,7 +798,7 @@ macro_rules! suite {
 }
 
 suite!(localstack: conditional_put_create_and_update, attributes_round_trip,
-    multipart_create_carries_attributes, renames, delete_many_in_batches, delete_stream_in_order);
+    multipart_create_carries_attributes, delete_many_in_batches, delete_stream_in_order);
 suite!(s3s_fs: conditional_put_create_and_update, s3s_fs_attributes_without_storage_class,
     multipart_create_carries_attributes, delete_many_in_batches, delete_stream_in_order);
 

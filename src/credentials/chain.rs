@@ -15,6 +15,39 @@ use super::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::{BoxFuture, HttpClient};
 
+/// Every environment variable the credential sources read: what
+/// [`S3StoreBuilder::from_env_with`](crate::S3StoreBuilder::from_env_with)
+/// captures for the default chain. A test checks that no source reads a
+/// variable missing here.
+pub const CHAIN_VARIABLES: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_EC2_METADATA_DISABLED",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+    "HOME",
+    "USERPROFILE",
+    "HOMEDRIVE",
+    "HOMEPATH",
+];
+
 /// The default credential chain, tried in this order:
 ///
 /// 1. explicit credentials given to the builder
@@ -298,5 +331,47 @@ impl Chain {
 impl CredentialProvider for Chain {
     fn credentials(&self) -> BoxFuture<'_, Result<Arc<Credentials>>> {
         Box::pin(self.walk())
+    }
+}
+
+#[cfg(test)]
+mod variable_list_tests {
+    use super::CHAIN_VARIABLES;
+
+    /// Every quoted `AWS_*` / home variable name in the credential sources
+    /// is in [`CHAIN_VARIABLES`], so `from_env_with` captures what the chain
+    /// will ask for.
+    #[test]
+    fn chain_variables_cover_every_name_the_sources_read() {
+        let sources = [
+            include_str!("cache.rs"),
+            include_str!("chain.rs"),
+            include_str!("closure.rs"),
+            include_str!("ecs.rs"),
+            include_str!("env.rs"),
+            include_str!("imds.rs"),
+            include_str!("mod.rs"),
+            include_str!("process.rs"),
+            include_str!("profile.rs"),
+            include_str!("sso.rs"),
+            include_str!("sso_oidc.rs"),
+            include_str!("sts.rs"),
+            include_str!("web_identity.rs"),
+        ];
+        let mut seen = 0;
+        for text in sources {
+            for quoted in text.split('"').skip(1).step_by(2) {
+                let is_var = (quoted.starts_with("AWS_")
+                    || ["HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH"].contains(&quoted))
+                    && quoted
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+                if is_var {
+                    seen += 1;
+                    assert!(CHAIN_VARIABLES.contains(&quoted), "{quoted} is missing");
+                }
+            }
+        }
+        assert!(seen > 20, "found only {seen} names");
     }
 }

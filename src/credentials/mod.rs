@@ -50,7 +50,7 @@ use crate::sign::SecretKey;
 use crate::transport::{BoxFuture, HttpClient, HttpRequest};
 
 pub use cache::{CachingProvider, DEFAULT_REFRESH_BEFORE};
-pub use chain::{DefaultChain, DefaultChainBuilder};
+pub use chain::{CHAIN_VARIABLES, DefaultChain, DefaultChainBuilder};
 pub use closure::FnProvider;
 pub use ecs::ContainerProvider;
 pub use env::EnvironmentProvider;

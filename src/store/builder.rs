@@ -62,25 +62,65 @@ pub struct S3StoreBuilder {
     transfer: Option<TransferConfig>,
     /// Time source of the request loop (tests inject a virtual clock).
     pub(crate) clock: Option<Arc<dyn Clock>>,
+    /// Where the default credential chain reads its variables.
+    env: EnvSource,
+    /// The first bad value read from the environment; `build()` returns it
+    /// unless [`without_env`](S3StoreBuilder::without_env) dropped it.
+    env_error: Option<Error>,
+}
+
+/// The environment the builder and its default credential chain read.
+#[derive(Clone, Default)]
+enum EnvSource {
+    /// None: nothing is read (`without_env`, `Default`).
+    #[default]
+    Off,
+    /// The process environment.
+    Process,
+    /// The credential chain's variables, read once through the function
+    /// given to `from_env_with`.
+    Captured(Arc<Vec<(&'static str, String)>>),
+}
+
+impl EnvSource {
+    /// The variable `name`, as the default credential chain reads it.
+    fn get(&self, name: &str) -> Option<String> {
+        match self {
+            EnvSource::Off => None,
+            EnvSource::Process => std::env::var(name).ok(),
+            EnvSource::Captured(vars) => vars
+                .iter()
+                .find(|(var, _)| *var == name)
+                .map(|(_, value)| value.clone()),
+        }
+    }
 }
 
 impl S3StoreBuilder {
-    /// A builder with every value at its default; nothing is read from the
-    /// environment.
+    /// A builder that reads the process environment, as obstore's
+    /// constructors do: every `AWS_*` variable that names a key (and
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`; see
+    /// [`S3ConfigKey::env_names`]), at the weakest precedence: explicit
+    /// setters and `with_config` win, then a URL, then the environment,
+    /// whatever order the calls come in. The default credential chain reads
+    /// the environment too. [`without_env`](Self::without_env) turns both off.
     pub fn new() -> Self {
-        Self::default()
+        Self::from_env()
     }
 
-    /// A builder holding every `AWS_*` variable (and `HTTPS_PROXY`,
-    /// `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`) of the process environment
-    /// that names a key; see [`S3ConfigKey::env_names`]. Later setters win.
+    /// The same as [`new`](Self::new): the process environment, at the
+    /// weakest precedence.
     pub fn from_env() -> Self {
-        Self::from_env_with(|name| std::env::var(name).ok())
+        let mut builder = Self::read_env(|name| std::env::var(name).ok());
+        builder.env = EnvSource::Process;
+        builder
     }
 
-    /// As [`from_env`](Self::from_env), reading variables through `get`, so
-    /// tests need not touch the process environment. Empty values count as
-    /// unset; a bad value is reported by `build()`, naming the variable.
+    /// As [`from_env`](Self::from_env), reading variables through `get`
+    /// instead of the process environment (for the keys, and for the
+    /// default credential chain), so tests and sandboxes need not touch it.
+    /// Empty values count as unset; a bad value is reported by `build()`,
+    /// naming the variable.
     ///
     /// ```
     /// let store = s3lite::S3StoreBuilder::from_env_with(|name| match name {
@@ -94,7 +134,38 @@ impl S3StoreBuilder {
     /// # Ok::<(), s3lite::Error>(())
     /// ```
     pub fn from_env_with(get: impl Fn(&str) -> Option<String>) -> Self {
-        let mut builder = Self::new();
+        let mut builder = Self::read_env(&get);
+        let captured = crate::credentials::CHAIN_VARIABLES
+            .iter()
+            .filter_map(|name| Some((*name, get(name)?)))
+            .collect();
+        builder.env = EnvSource::Captured(Arc::new(captured));
+        builder
+    }
+
+    /// Forgets everything read from the environment (values and their
+    /// errors), and keeps the default credential chain from reading it: only
+    /// what is set on the builder counts. For tests and sandboxes.
+    ///
+    /// ```
+    /// let store = s3lite::S3Store::builder()
+    ///     .without_env()
+    ///     .bucket("b1")
+    ///     .skip_signature(true)
+    ///     .build()?;
+    /// assert_eq!(store.region(), "us-east-1"); // whatever AWS_REGION says
+    /// # Ok::<(), s3lite::Error>(())
+    /// ```
+    pub fn without_env(mut self) -> Self {
+        self.values.retain(|_, (_, source)| *source != Source::Env);
+        self.env_error = None;
+        self.env = EnvSource::Off;
+        self
+    }
+
+    /// A builder holding the variables `get` gives.
+    fn read_env(get: impl Fn(&str) -> Option<String>) -> Self {
+        let mut builder = Self::default();
         for (key, var, raw) in crate::config::read_env(get) {
             builder.set_raw(key, &raw, Source::Env, Some(&var));
         }
@@ -103,8 +174,9 @@ impl S3StoreBuilder {
 
     /// A builder from a storage URL (`s3://bucket/prefix`,
     /// `https://bucket.s3.region.amazonaws.com/prefix`, R2, ...; see
-    /// [`parse_url`](crate::endpoint::parse_url)). Explicit setters win over
-    /// what the URL says.
+    /// [`parse_url`](crate::endpoint::parse_url)), reading the process
+    /// environment like [`new`](Self::new). Explicit setters win over what
+    /// the URL says, and the URL over the environment.
     pub fn from_url(url: &str) -> Self {
         Self::new().with_url(url)
     }
@@ -269,12 +341,13 @@ impl S3StoreBuilder {
     }
 
     fn set_raw(&mut self, key: S3ConfigKey, raw: &str, source: Source, var: Option<&str>) {
-        match value::parse(key, raw) {
-            Ok(v) => self.put(key, v, source),
-            Err(e) => self.fail(match var {
-                Some(var) => e.context(format!("from {var}")),
-                None => e,
-            }),
+        match (value::parse(key, raw), var) {
+            (Ok(v), _) => self.put(key, v, source),
+            (Err(e), Some(var)) => {
+                self.env_error
+                    .get_or_insert_with(|| e.context(format!("from {var}")));
+            }
+            (Err(e), None) => self.fail(e),
         }
     }
 

@@ -4,7 +4,8 @@
 //!
 //! | setting | how |
 //! |---|---|
-//! | unset | CopyObject with `If-None-Match: *` (AWS S3 since 2024; 412 means it exists) |
+//! | unset, AWS endpoint | CopyObject with `If-None-Match: *` (AWS S3 honours it on CopyObject; 412 means it exists) |
+//! | unset, custom endpoint | refused with `NotImplemented` naming the key and the safe modes: LocalStack overwrites before answering 412, s3s-fs ignores the header, so a "copy if not exists" could silently overwrite (object_store refuses too) |
 //! | `header:<NAME>:<VALUE>` | CopyObject with that header; 412 means it exists |
 //! | `header-with-status:<NAME>:<VALUE>:<STATUS>` | as `header`, with the store's own status |
 //! | `multipart` | UploadPartCopy into a new upload, completed with `If-None-Match: *`; aborted on failure |
@@ -33,14 +34,16 @@ const MAX_COPY_PART: u64 = 5 * 1024 * 1024 * 1024;
 
 impl S3Store {
     /// Copies `from` to `to` only if `to` does not exist, as the store's
-    /// `copy_if_not_exists` setting says (S3's `If-None-Match: *` when unset).
+    /// `copy_if_not_exists` setting says: S3's `If-None-Match: *` when unset
+    /// on AWS; unset on a custom endpoint is refused (see the module docs).
     ///
     /// See [CopyObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html)
     /// and [UploadPartCopy](https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html).
     ///
     /// # Errors
     /// [`ErrorKind::AlreadyExists`] when `to` exists; `NotFound` when `from`
-    /// does not; what S3 and DynamoDB answer.
+    /// does not; [`ErrorKind::NotImplemented`] when `copy_if_not_exists` is
+    /// unset on a custom endpoint; what S3 and DynamoDB answer.
     ///
     /// ```no_run
     /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
@@ -61,7 +64,15 @@ impl S3Store {
                 e
             }
         };
-        match &self.settings.writes.copy_if_not_exists {
+        let writes = &self.settings.writes;
+        match &writes.copy_if_not_exists {
+            None if writes.custom_endpoint => Err(Error::new(
+                ErrorKind::NotImplemented,
+                format!(
+                    "CopyObject {}: copy_if_not_exists is not set, and a custom endpoint may not                      honour If-None-Match on CopyObject (it could overwrite); set                      copy_if_not_exists to multipart, dynamo:<table>, or header:If-None-Match:*                      for a server known to honour it",
+                    self.inner.target(Some(&to_full))
+                ),
+            )),
             None => {
                 let req = self
                     .copy_request(&from_full, &to_full)?

@@ -167,6 +167,9 @@ pub(crate) struct WriteSettings {
     pub(crate) disable_tagging: bool,
     pub(crate) disable_bulk_delete: bool,
     pub(crate) encryption: Option<Encryption>,
+    /// Whether requests go to a custom endpoint (not AWS): there S3's own
+    /// `If-None-Match` on CopyObject cannot be trusted.
+    pub(crate) custom_endpoint: bool,
     /// The DynamoDB endpoint of `dynamo:` locks: the store's custom
     /// endpoint if any (moto, LocalStack), else AWS's regional one.
     pub(crate) dynamo_endpoint: Option<String>,
@@ -180,6 +183,7 @@ impl Default for WriteSettings {
             disable_tagging: false,
             disable_bulk_delete: false,
             encryption: None,
+            custom_endpoint: false,
             dynamo_endpoint: None,
         }
     }

@@ -37,7 +37,7 @@ impl S3StoreBuilder {
     /// configured by `role_arn`, `web_identity_token_file`, container and
     /// instance-metadata keys).
     pub fn build(mut self) -> Result<S3Store> {
-        if let Some(e) = self.error.take() {
+        if let Some(e) = self.error.take().or_else(|| self.env_error.take()) {
             return Err(e);
         }
         for (key, (value, _)) in &self.values {
@@ -327,6 +327,7 @@ impl S3StoreBuilder {
         let mut w = WriteSettings {
             disable_tagging: self.on(K::DisableTagging),
             disable_bulk_delete: self.on(K::DisableBulkDelete),
+            custom_endpoint: endpoint_url.is_some(),
             dynamo_endpoint: endpoint_url,
             ..WriteSettings::default()
         };
@@ -349,8 +350,9 @@ impl S3StoreBuilder {
 
     /// The default credential chain (environment, profiles, web identity,
     /// container, IMDS). Credential keys set on the builder take the place
-    /// of their environment variables; the rest comes from the process
-    /// environment, as in the AWS CLI.
+    /// of their environment variables; the rest comes from the builder's
+    /// environment (the process's, the one of `from_env_with`, or none
+    /// after `without_env`).
     fn default_chain(&self) -> DefaultChain {
         let as_env = [
             (K::RoleArn, "AWS_ROLE_ARN"),
@@ -373,12 +375,13 @@ impl S3StoreBuilder {
             .into_iter()
             .filter_map(|(key, var)| Some((var, self.text(key)?.to_string())))
             .collect();
+        let env = self.env.clone();
         let mut chain = DefaultChain::builder().with_lookup(move |name| {
             overrides
                 .iter()
                 .find(|(var, _)| *var == name)
                 .map(|(_, value)| value.clone())
-                .or_else(|| std::env::var(name).ok())
+                .or_else(|| env.get(name))
         });
         if let Some(sts) = self.text(K::EndpointUrlSts) {
             chain = chain.sts_endpoint(sts);

@@ -78,6 +78,8 @@ pub(crate) fn classify(status: StatusCode, code: Option<&str>) -> (ErrorKind, bo
             }
             c if c.starts_with("Throttl") => Some((ErrorKind::Service, true)),
             "RequestTimeout" => Some((ErrorKind::Timeout, true)),
+            // A concurrent conditional write was in progress: AWS asks for a retry.
+            "ConditionalRequestConflict" => Some((ErrorKind::PreconditionFailed, true)),
             "NoSuchKey" | "NoSuchBucket" | "NoSuchUpload" | "NoSuchVersion" => {
                 Some((ErrorKind::NotFound, false))
             }
@@ -200,6 +202,12 @@ mod tests {
                 false,
             ),
             (400, Some("SomethingNew"), ErrorKind::Service, false),
+            (
+                409,
+                Some("ConditionalRequestConflict"),
+                ErrorKind::PreconditionFailed,
+                true,
+            ),
         ];
         for (status, code, kind, retry) in cases {
             let got = classify(
