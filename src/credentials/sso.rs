@@ -10,7 +10,6 @@ use time::OffsetDateTime;
 
 use super::env::Env;
 use super::{Credentials, fetch, http_client, snippet, sso_oidc, unavailable};
-use crate::checksum::sha1;
 use crate::error::{Error, ErrorKind, Result};
 use crate::json;
 use crate::transport::{HttpClient, HttpRequest};
@@ -45,7 +44,7 @@ pub(crate) async fn load(
     let key = s.session.as_deref().unwrap_or(&s.start_url);
     let file = home.join(".aws").join("sso").join("cache").join(format!(
         "{}.json",
-        crate::encoding::encode_hex(&sha1(key.as_bytes()))
+        crate::encoding::encode_hex(&crate::checksum::sha1(key.as_bytes()))
     ));
     let client = match client {
         Some(c) => c,
@@ -149,13 +148,11 @@ async fn read_token(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn sso_cache_file_names_match_the_aws_cli() {
         // `sso_session = admin` is cached as ~/.aws/sso/cache/d033e2...997.json.
         assert_eq!(
-            crate::encoding::encode_hex(&sha1(b"admin")),
+            crate::encoding::encode_hex(&crate::checksum::sha1(b"admin")),
             "d033e22ae348aeb5660fc2140aec35850c4da997"
         );
     }
