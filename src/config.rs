@@ -33,8 +33,8 @@ use std::str::FromStr;
 use crate::error::{Error, ErrorKind, Result};
 
 pub use value::{
-    ChecksumAlgorithm, ConditionalPut, CopyIfNotExists, ServerSideEncryption, content_type_for,
-    decode_base64, parse_bool, parse_duration, percent_decode,
+    ChecksumAlgorithm, ChecksumWhen, ConditionalPut, CopyIfNotExists, ServerSideEncryption,
+    content_type_for, decode_base64, parse_bool, parse_duration, percent_decode,
 };
 
 /// One configuration key of an S3 store.
@@ -77,6 +77,12 @@ pub enum S3ConfigKey {
     Accelerate,
     /// `checksum_algorithm`: `crc32`, `crc32c`, `crc64nvme`, `sha1` or `sha256`.
     ChecksumAlgorithm,
+    /// `request_checksum_calculation`: `when_supported` (every upload carries
+    /// a checksum) or `when_required`.
+    RequestChecksumCalculation,
+    /// `response_checksum_validation`: `when_supported` (every download is
+    /// checked) or `when_required`.
+    ResponseChecksumValidation,
     /// `conditional_put`: `etag` (default), `disabled` or `dynamo:<table>[:<ms>]`.
     ConditionalPut,
     /// `copy_if_not_exists`: `multipart`, `header:<name>:<value>`,
@@ -327,6 +333,20 @@ const KEYS: &[KeyInfo] = &[
         &[],
         Store,
         "none",
+    ),
+    info(
+        K::RequestChecksumCalculation,
+        "request_checksum_calculation",
+        &[],
+        Store,
+        "when_supported on AWS, when_required on custom endpoints",
+    ),
+    info(
+        K::ResponseChecksumValidation,
+        "response_checksum_validation",
+        &[],
+        Store,
+        "when_supported on AWS, when_required on custom endpoints",
     ),
     info(K::ConditionalPut, "conditional_put", &[], Store, "etag"),
     info(K::CopyIfNotExists, "copy_if_not_exists", &[], Store, "none"),
@@ -591,6 +611,8 @@ impl S3ConfigKey {
             K::PoolMaxIdlePerHost | K::MaxRetries | K::Http2MaxFrameSize => ValueKind::Count,
             K::BackoffBase => ValueKind::Number,
             K::ChecksumAlgorithm
+            | K::RequestChecksumCalculation
+            | K::ResponseChecksumValidation
             | K::ServerSideEncryption
             | K::ConditionalPut
             | K::CopyIfNotExists => ValueKind::Choice,

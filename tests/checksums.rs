@@ -4,107 +4,20 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
 mod common;
+#[path = "common/recorder.rs"]
+mod recorder;
 #[path = "faults/server.rs"]
 mod server;
 
-use std::sync::{Arc, Mutex, PoisonError};
-
 use bytes::Bytes;
 use common::{Server, cleanup, unique_bucket};
-use http::{HeaderMap, Method};
+use http::Method;
 use s3lite::checksum::{self, ChecksumAlgorithm};
-use s3lite::transport::{
-    BoxFuture, ClientOptions, HttpClient, HttpRequest, HttpResponse, HyperClient, RequestBody,
-};
+
+use recorder::{Recorder, header};
 use s3lite::{ErrorKind, PutOptions, S3Store};
 
 const ALL: [ChecksumAlgorithm; 5] = checksum::ALL;
-
-/// One exchange as the client saw it.
-#[derive(Debug, Clone)]
-struct Exchange {
-    method: Method,
-    url: String,
-    request: HeaderMap,
-    response: HeaderMap,
-}
-
-/// Sends through hyper and records every exchange; can flip one byte of
-/// the next in-memory PUT body.
-#[derive(Debug, Clone)]
-struct Recorder {
-    inner: Arc<HyperClient>,
-    log: Arc<Mutex<Vec<Exchange>>>,
-    corrupt_next_put: Arc<Mutex<bool>>,
-}
-
-impl Recorder {
-    fn new() -> Self {
-        let mut options = ClientOptions::default();
-        options.allow_http = true;
-        Recorder {
-            inner: Arc::new(HyperClient::new(&options).unwrap()),
-            log: Arc::default(),
-            corrupt_next_put: Arc::default(),
-        }
-    }
-
-    fn log(&self) -> Vec<Exchange> {
-        self.log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    fn last(&self, method: Method) -> Exchange {
-        self.log()
-            .into_iter()
-            .rev()
-            .find(|e| e.method == method)
-            .unwrap()
-    }
-}
-
-impl HttpClient for Recorder {
-    fn send(&self, mut request: HttpRequest) -> BoxFuture<'_, s3lite::Result<HttpResponse>> {
-        Box::pin(async move {
-            let corrupt = {
-                let mut flag = self
-                    .corrupt_next_put
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                let hit = *flag
-                    && request.method == Method::PUT
-                    && matches!(&request.body, RequestBody::Bytes(b) if !b.is_empty());
-                if hit {
-                    *flag = false;
-                }
-                hit
-            };
-            if corrupt && let RequestBody::Bytes(b) = &request.body {
-                let mut v = b.to_vec();
-                v[0] ^= 0x20;
-                request.body = RequestBody::Bytes(Bytes::from(v));
-            }
-            let (method, url, headers) = (
-                request.method.clone(),
-                request.url.clone(),
-                request.headers.clone(),
-            );
-            let resp = self.inner.send(request).await?;
-            self.log
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(Exchange {
-                    method,
-                    url,
-                    request: headers,
-                    response: resp.headers.clone(),
-                });
-            Ok(resp)
-        })
-    }
-}
 
 /// A LocalStack bucket and a store on it with `alg` and a recording client.
 async fn localstack(name: &str, alg: Option<ChecksumAlgorithm>) -> Option<(S3Store, Recorder)> {
@@ -122,10 +35,6 @@ async fn localstack(name: &str, alg: Option<ChecksumAlgorithm>) -> Option<(S3Sto
         b = b.checksum_algorithm(alg);
     }
     Some((b.build().unwrap(), recorder))
-}
-
-fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
-    h.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
 #[tokio::test]

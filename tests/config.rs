@@ -19,6 +19,7 @@ fn sample(key: S3ConfigKey) -> &'static str {
         }
         K::ContainerCredentialsFullUri => "http://169.254.170.23/v1/credentials",
         K::ChecksumAlgorithm => "sha256",
+        K::RequestChecksumCalculation | K::ResponseChecksumValidation => "WHEN_REQUIRED",
         K::ConditionalPut => "etag",
         K::CopyIfNotExists => "multipart",
         K::ServerSideEncryption => "aws:kms",

@@ -54,12 +54,52 @@ impl ChecksumType {
 }
 
 /// The multipart checksum type s3lite asks for with `algorithm`:
-/// full-object for CRC64NVME (S3 allows nothing else), composite otherwise.
+/// full-object for the CRCs (the object then has the same checksum as if it
+/// were one PUT, which a whole-object GET can check, and S3 alternatives
+/// such as s3s accept only this type), composite for SHA-1 and SHA-256
+/// (S3 allows nothing else for them).
 pub fn multipart_type(algorithm: ChecksumAlgorithm) -> ChecksumType {
     match algorithm {
-        ChecksumAlgorithm::Crc64Nvme => ChecksumType::FullObject,
+        ChecksumAlgorithm::Crc32 | ChecksumAlgorithm::Crc32c | ChecksumAlgorithm::Crc64Nvme => {
+            ChecksumType::FullObject
+        }
         _ => ChecksumType::Composite,
     }
+}
+
+/// The full-object CRC of an object from its parts' base64 CRCs and sizes
+/// (in part order), in base64: what S3 reports for a `FULL_OBJECT`
+/// multipart upload. `None` for SHA-1/SHA-256 (no such combination exists)
+/// or a part value that is not a base64 CRC of the algorithm's width.
+///
+/// ```
+/// use s3lite::checksum::{checksum_base64, full_object};
+/// use s3lite::config::ChecksumAlgorithm::Crc32;
+///
+/// let parts = [(checksum_base64(Crc32, b"hello "), 6), (checksum_base64(Crc32, b"world"), 5)];
+/// assert_eq!(full_object(Crc32, &parts), Some(checksum_base64(Crc32, b"hello world")));
+/// ```
+pub fn full_object<S: AsRef<str>>(
+    algorithm: ChecksumAlgorithm,
+    parts: &[(S, u64)],
+) -> Option<String> {
+    let (crc, width) = match algorithm {
+        ChecksumAlgorithm::Crc32 => (CrcAlgorithm::Crc32IsoHdlc, 4),
+        ChecksumAlgorithm::Crc32c => (CrcAlgorithm::Crc32Iscsi, 4),
+        ChecksumAlgorithm::Crc64Nvme => (CrcAlgorithm::Crc64Nvme, 8),
+        _ => return None,
+    };
+    let mut whole: Option<u64> = None;
+    for (value, len) in parts {
+        let bytes = decode_base64(value.as_ref()).filter(|b| b.len() == width)?;
+        let part = bytes.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b));
+        whole = Some(match whole {
+            None => part,
+            Some(sofar) => crc_fast::checksum_combine(crc, sofar, part, *len),
+        });
+    }
+    let whole = whole?;
+    Some(encode_base64(&whole.to_be_bytes()[8 - width..]))
 }
 
 /// The header that carries an `algorithm` value: `x-amz-checksum-crc32c`, ...
@@ -300,6 +340,37 @@ mod tests {
         assert_eq!(composite(ChecksumAlgorithm::Crc32, &["!!"]), None);
     }
 
+    /// Combining part CRCs gives the CRC of the whole, for every CRC and
+    /// uneven parts (an empty one included).
+    #[test]
+    fn full_object_crc_of_parts_equals_the_crc_of_the_whole() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| (i * 13 + 5) as u8).collect();
+        let cuts = [0, 1, 4096, 4096, 7000, 10_000];
+        for alg in [
+            ChecksumAlgorithm::Crc32,
+            ChecksumAlgorithm::Crc32c,
+            ChecksumAlgorithm::Crc64Nvme,
+        ] {
+            let parts: Vec<(String, u64)> = cuts
+                .windows(2)
+                .map(|w| {
+                    let part = &data[w[0]..w[1]];
+                    (checksum_base64(alg, part), part.len() as u64)
+                })
+                .collect();
+            assert_eq!(
+                full_object(alg, &parts),
+                Some(checksum_base64(alg, &data)),
+                "{alg:?}"
+            );
+        }
+        assert_eq!(full_object(ChecksumAlgorithm::Sha256, &[("AAAA", 3)]), None);
+        assert_eq!(
+            full_object(ChecksumAlgorithm::Crc32, &[("AAAAAAAA", 3)]),
+            None
+        );
+    }
+
     #[test]
     fn composite_values_are_recognised() {
         assert!(is_composite("abcd==-3"));
@@ -321,6 +392,10 @@ mod tests {
         assert_eq!(
             multipart_type(ChecksumAlgorithm::Sha1).as_str(),
             "COMPOSITE"
+        );
+        assert_eq!(
+            multipart_type(ChecksumAlgorithm::Crc32).as_str(),
+            "FULL_OBJECT"
         );
     }
 }

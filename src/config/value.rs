@@ -154,6 +154,53 @@ impl FromStr for ChecksumAlgorithm {
     }
 }
 
+/// When checksums are sent on upload (`request_checksum_calculation`) or
+/// checked on download (`response_checksum_validation`), as the AWS SDKs'
+/// settings of the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChecksumWhen {
+    /// On every operation that supports one: uploads carry a checksum
+    /// (`checksum_algorithm`, else CRC32), downloads ask for and check it.
+    WhenSupported,
+    /// Only where the operation requires one or `checksum_algorithm` asks
+    /// for it.
+    WhenRequired,
+}
+
+impl ChecksumWhen {
+    /// `when_supported` or `when_required`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChecksumWhen::WhenSupported => "when_supported",
+            ChecksumWhen::WhenRequired => "when_required",
+        }
+    }
+}
+
+impl FromStr for ChecksumWhen {
+    type Err = Error;
+
+    /// `when_supported` / `when_required`, in any case, with `_`, `-` or
+    /// nothing between the words (the AWS CLI writes `WHEN_SUPPORTED`).
+    fn from_str(s: &str) -> Result<Self> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['-', '_'], "")
+            .as_str()
+        {
+            "whensupported" => Ok(ChecksumWhen::WhenSupported),
+            "whenrequired" => Ok(ChecksumWhen::WhenRequired),
+            _ => Err(Error::invalid_config(
+                "checksum mode",
+                s,
+                "expected when_supported or when_required",
+            )),
+        }
+    }
+}
+
 /// Server-side encryption of uploaded objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

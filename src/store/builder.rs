@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{
-    ChecksumAlgorithm, ConditionalPut, CopyIfNotExists, S3ConfigKey, ServerSideEncryption,
+    ChecksumAlgorithm, ChecksumWhen, ConditionalPut, CopyIfNotExists, S3ConfigKey,
+    ServerSideEncryption,
 };
 use crate::credentials::CredentialProvider;
 use crate::error::Error;
@@ -414,8 +415,18 @@ setters! {
     fips(bool) => Fips, Value::Bool;
     /// S3 Transfer Acceleration endpoints.
     transfer_acceleration(bool) => Accelerate, Value::Bool;
-    /// Checksum of uploads (not implemented yet: `build()` says so).
+    /// The checksum of uploads (`x-amz-checksum-*`) and the check of
+    /// downloads; see `request_checksum_calculation`.
     checksum_algorithm(ChecksumAlgorithm) => ChecksumAlgorithm, Value::Checksum;
+    /// When uploads carry a checksum: `WhenSupported` (every PutObject and
+    /// UploadPart, CRC32 unless `checksum_algorithm` says otherwise) or
+    /// `WhenRequired`. Default: `WhenSupported` on AWS, `WhenRequired` on
+    /// custom endpoints.
+    request_checksum_calculation(ChecksumWhen) => RequestChecksumCalculation, Value::ChecksumWhen;
+    /// When downloads are checked: `WhenSupported` (every GET asks for the
+    /// checksum and checks it) or `WhenRequired` (only with
+    /// `checksum_algorithm`). Default: as `request_checksum_calculation`.
+    response_checksum_validation(ChecksumWhen) => ResponseChecksumValidation, Value::ChecksumWhen;
     /// How conditional puts work: `etag` (default), `disabled`, or a DynamoDB lock table.
     conditional_put(ConditionalPut) => ConditionalPut, Value::ConditionalPut;
     /// How "copy if not exists" works: S3's `If-None-Match` (default), `multipart`, a header, or DynamoDB.

@@ -6,9 +6,11 @@
 //!   `x-amz-sdk-checksum-algorithm`; S3 rejects a body that does not match.
 //! - CreateMultipartUpload sends `x-amz-checksum-algorithm` and
 //!   `x-amz-checksum-type` ([`checksum::multipart_type`]: full-object for
-//!   CRC64NVME, composite for the others); each part carries its checksum and
-//!   CompleteMultipartUpload lists them. A composite value that S3 returns at
-//!   completion is compared with the one computed from the parts.
+//!   the CRCs, composite for SHA-1 and SHA-256); each part carries its
+//!   checksum and CompleteMultipartUpload lists them, with the whole
+//!   object's CRC (combined from the parts) for a full-object upload. The
+//!   value S3 returns at completion is compared with the one computed from
+//!   the parts.
 //! - GetObject sends `x-amz-checksum-mode: ENABLED` and checks the returned
 //!   full-object checksum while the body streams; the last chunk becomes an
 //!   [`ErrorKind::Integrity`] error on mismatch. Composite values (`...-N`)
@@ -28,12 +30,36 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::transport::{RequestBody, ResponseBody};
 use crate::xml::{CompleteMultipartUploadResult, CompletedPart};
 
-/// Adds `x-amz-checksum-<alg>` for a body held in memory and returns the
-/// value; a streamed body is left alone (`None`).
+/// The smallest PutObject whose payload may go `UNSIGNED-PAYLOAD` over
+/// HTTPS when a CRC or SHA-1 checksum header protects it (see
+/// `S3Request::large_upload`): 1 MiB. Below it SHA-256 costs under a
+/// millisecond, and the signed hash is kept as a second check.
+pub(crate) const UNSIGNED_PUT_MIN: u64 = 1024 * 1024;
+
+/// Digests of a body read before it is sent (a file range, hashed where it
+/// is read): its checksum in base64 and, when the payload is signed, its
+/// SHA-256.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Precomputed {
+    pub(crate) checksum: Option<String>,
+    pub(crate) sha256: Option<[u8; 32]>,
+}
+
+/// Adds `x-amz-checksum-<alg>` and returns the value: computed here for a
+/// body held in memory, taken from `precomputed` for a file range; a
+/// streamed body without digests is left alone (`None`).
 pub(crate) fn add_checksum(
     mut req: S3Request,
     algorithm: Option<ChecksumAlgorithm>,
+    precomputed: Option<Precomputed>,
 ) -> Result<(S3Request, Option<String>)> {
+    if let Some(pre) = precomputed {
+        req.body_sha256 = pre.sha256;
+        return match (algorithm, pre.checksum) {
+            (Some(alg), Some(value)) => Ok((set_checksum(req, alg, &value)?, Some(value))),
+            _ => Ok((req, None)),
+        };
+    }
     let Some(alg) = algorithm else {
         return Ok((req, None));
     };
@@ -48,13 +74,25 @@ pub(crate) fn add_checksum(
         RequestBody::Bytes(b) => checksum::checksum_base64(alg, b),
         _ => return Ok((req, None)),
     };
-    req = req
-        .header(HeaderName::from_static(checksum::header_name(alg)), &value)?
+    let req = set_checksum(req, alg, &value)?;
+    Ok((req, Some(value)))
+}
+
+/// Adds the `x-amz-checksum-<alg>: value` header (and
+/// `x-amz-sdk-checksum-algorithm`) of a body whose checksum is known.
+pub(crate) fn set_checksum(
+    req: S3Request,
+    alg: ChecksumAlgorithm,
+    value: &str,
+) -> Result<S3Request> {
+    let mut req = req
+        .header(HeaderName::from_static(checksum::header_name(alg)), value)?
         .header(
             HeaderName::from_static("x-amz-sdk-checksum-algorithm"),
             alg.as_str(),
         )?;
-    Ok((req, Some(value)))
+    req.body_checksum = Some(alg);
+    Ok(req)
 }
 
 /// `x-amz-checksum-algorithm` and `x-amz-checksum-type` for
@@ -88,27 +126,65 @@ pub(crate) fn set_part_checksum(part: &mut CompletedPart, alg: ChecksumAlgorithm
     *slot = Some(value);
 }
 
-/// The composite checksum of `parts` for `alg`, if every part has one.
-pub(crate) fn composite_of(parts: &[CompletedPart], alg: ChecksumAlgorithm) -> Option<String> {
-    let values: Option<Vec<&str>> = parts
-        .iter()
-        .map(|p| {
-            match alg {
-                ChecksumAlgorithm::Crc32 => &p.checksum_crc32,
-                ChecksumAlgorithm::Crc32c => &p.checksum_crc32c,
-                ChecksumAlgorithm::Crc64Nvme => &p.checksum_crc64nvme,
-                ChecksumAlgorithm::Sha1 => &p.checksum_sha1,
-                _ => &p.checksum_sha256,
-            }
-            .as_deref()
-        })
-        .collect();
-    checksum::composite(alg, &values?)
+/// A part's checksum of `alg`, if it has one.
+fn part_checksum(part: &CompletedPart, alg: ChecksumAlgorithm) -> Option<&str> {
+    match alg {
+        ChecksumAlgorithm::Crc32 => &part.checksum_crc32,
+        ChecksumAlgorithm::Crc32c => &part.checksum_crc32c,
+        ChecksumAlgorithm::Crc64Nvme => &part.checksum_crc64nvme,
+        ChecksumAlgorithm::Sha1 => &part.checksum_sha1,
+        _ => &part.checksum_sha256,
+    }
+    .as_deref()
 }
 
-/// Fails when S3 reports a composite checksum at completion that differs
-/// from the one computed from the parts sent; full-object and absent values
-/// are not compared.
+/// The checksum S3 gives the object completed from `parts` with `alg`, as
+/// [`checksum::multipart_type`] asks for it: the full-object CRC (combined
+/// from the part CRCs and sizes), or the composite `<base64>-<n>` of SHA-1
+/// and SHA-256. `None` unless every part has its checksum (and, for a CRC,
+/// its size).
+pub(crate) fn object_checksum(parts: &[CompletedPart], alg: ChecksumAlgorithm) -> Option<String> {
+    match checksum::multipart_type(alg) {
+        checksum::ChecksumType::FullObject => {
+            let values: Option<Vec<(&str, u64)>> = parts
+                .iter()
+                .map(|p| Some((part_checksum(p, alg)?, p.size?)))
+                .collect();
+            checksum::full_object(alg, &values?)
+        }
+        _ => {
+            let values: Option<Vec<&str>> = parts.iter().map(|p| part_checksum(p, alg)).collect();
+            checksum::composite(alg, &values?)
+        }
+    }
+}
+
+/// For a full-object upload, `x-amz-checksum-<alg>` and
+/// `x-amz-checksum-type: FULL_OBJECT` on CompleteMultipartUpload: S3 then
+/// checks the whole object's CRC against the one combined from the parts.
+pub(crate) fn complete_headers(
+    req: S3Request,
+    parts: &[CompletedPart],
+    algorithm: Option<ChecksumAlgorithm>,
+) -> Result<S3Request> {
+    let Some(alg) =
+        algorithm.filter(|a| checksum::multipart_type(*a) == checksum::ChecksumType::FullObject)
+    else {
+        return Ok(req);
+    };
+    let Some(value) = object_checksum(parts, alg) else {
+        return Ok(req);
+    };
+    req.header(HeaderName::from_static(checksum::header_name(alg)), &value)?
+        .header(
+            HeaderName::from_static("x-amz-checksum-type"),
+            "FULL_OBJECT",
+        )
+}
+
+/// Fails when S3 reports, at completion, a checksum of the object that
+/// differs from the one computed from the parts sent; absent values are not
+/// compared.
 pub(crate) fn check_completed(
     target: &str,
     parts: &[CompletedPart],
@@ -122,17 +198,23 @@ pub(crate) fn check_completed(
         ChecksumAlgorithm::Sha1 => &result.checksum_sha1,
         _ => &result.checksum_sha256,
     };
-    let Some(returned) = returned.as_deref().filter(|v| checksum::is_composite(v)) else {
+    let Some(returned) = returned.as_deref() else {
         return Ok(());
     };
-    match composite_of(parts, alg) {
-        Some(ours) if ours != returned => Err(Error::new(
-            ErrorKind::Integrity,
-            format!(
-                "CompleteMultipartUpload {target}: S3 reports {} checksum {returned}, the parts sent give {ours}",
-                alg.as_str()
-            ),
-        )),
+    match object_checksum(parts, alg) {
+        // A server may report the other type than asked for: compare like with like.
+        Some(ours)
+            if checksum::is_composite(&ours) == checksum::is_composite(returned)
+                && ours != returned =>
+        {
+            Err(Error::new(
+                ErrorKind::Integrity,
+                format!(
+                    "CompleteMultipartUpload {target}: S3 reports {} checksum {returned}, the parts sent give {ours}",
+                    alg.as_str()
+                ),
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -258,8 +340,8 @@ mod tests {
     fn sha256_checksum_shares_its_digest_with_the_payload_hash() {
         let req = S3Request::new("PutObject", http::Method::PUT, Some("k"))
             .body(Bytes::from_static(b"hello"));
-        let (req, value) =
-            add_checksum(req, Some(ChecksumAlgorithm::Sha256)).unwrap_or_else(|e| panic!("{e}"));
+        let (req, value) = add_checksum(req, Some(ChecksumAlgorithm::Sha256), None)
+            .unwrap_or_else(|e| panic!("{e}"));
         let digest = req.body_sha256.unwrap_or_else(|| panic!("digest kept"));
         assert_eq!(value, Some(crate::encoding::encode_base64(&digest)));
         assert_eq!(
@@ -269,8 +351,8 @@ mod tests {
         // Other algorithms keep no digest.
         let req = S3Request::new("PutObject", http::Method::PUT, Some("k"))
             .body(Bytes::from_static(b"hello"));
-        let (req, _) =
-            add_checksum(req, Some(ChecksumAlgorithm::Crc32c)).unwrap_or_else(|e| panic!("{e}"));
+        let (req, _) = add_checksum(req, Some(ChecksumAlgorithm::Crc32c), None)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(req.body_sha256.is_none());
     }
 
@@ -289,24 +371,52 @@ mod tests {
         );
     }
 
+    fn part(n: u32, alg: ChecksumAlgorithm, data: &[u8]) -> CompletedPart {
+        let mut p = CompletedPart::new(n, "\"a\"");
+        set_part_checksum(&mut p, alg, checksum::checksum_base64(alg, data));
+        p.size = Some(data.len() as u64);
+        p
+    }
+
     #[test]
-    fn completed_composite_is_compared() {
-        let mut p1 = CompletedPart::new(1, "\"a\"");
-        set_part_checksum(
-            &mut p1,
-            ChecksumAlgorithm::Crc32,
-            checksum::checksum_base64(ChecksumAlgorithm::Crc32, b"a"),
-        );
-        let parts = [p1];
-        let ours = composite_of(&parts, ChecksumAlgorithm::Crc32).expect("all parts");
-        let result = |v: &str| CompleteMultipartUploadResult {
-            checksum_crc32: Some(v.to_string()),
-            ..CompleteMultipartUploadResult::default()
+    fn completed_checksum_is_compared_like_with_like() {
+        let result = |alg: ChecksumAlgorithm, v: &str| {
+            let mut r = CompleteMultipartUploadResult::default();
+            match alg {
+                ChecksumAlgorithm::Crc32 => r.checksum_crc32 = Some(v.to_string()),
+                _ => r.checksum_sha256 = Some(v.to_string()),
+            }
+            r
         };
-        let check = |v: &str| check_completed("b/k", &parts, ChecksumAlgorithm::Crc32, &result(v));
+        // Full-object CRC32: the CRC of "hello world".
+        let crc = ChecksumAlgorithm::Crc32;
+        let parts = [part(1, crc, b"hello "), part(2, crc, b"world")];
+        let whole = checksum::checksum_base64(crc, b"hello world");
+        assert_eq!(
+            object_checksum(&parts, crc).as_deref(),
+            Some(whole.as_str())
+        );
+        let check = |v: &str| check_completed("b/k", &parts, crc, &result(crc, v));
+        assert!(check(&whole).is_ok());
+        assert!(check("AAAAAA==-2").is_ok(), "another type is not compared");
+        assert_eq!(
+            check("AAAAAA==").expect_err("differs").kind(),
+            ErrorKind::Integrity
+        );
+        // Composite SHA-256.
+        let sha = ChecksumAlgorithm::Sha256;
+        let parts = [part(1, sha, b"a"), part(2, sha, b"b")];
+        let ours = object_checksum(&parts, sha).expect("all parts");
+        assert!(ours.ends_with("-2"));
+        let check = |v: &str| check_completed("b/k", &parts, sha, &result(sha, v));
         assert!(check(&ours).is_ok());
-        assert!(check("full=").is_ok());
-        let err = check("AAAAAA==-1").expect_err("differs");
-        assert_eq!(err.kind(), ErrorKind::Integrity);
+        assert_eq!(
+            check("AAAA-2").expect_err("differs").kind(),
+            ErrorKind::Integrity
+        );
+        // Without sizes a full-object CRC cannot be combined.
+        let mut sizeless = part(1, crc, b"x");
+        sizeless.size = None;
+        assert_eq!(object_checksum(&[sizeless], crc), None);
     }
 }

@@ -226,7 +226,11 @@ impl S3Store {
     async fn copy_by_parts(&self, from: &str, to: &str) -> Result<PutResult> {
         let source = self.head(from).await?;
         let size = source.size;
-        let upload_id: Arc<str> = self.create_multipart_upload(to).await?.into();
+        // No checksum is declared: UploadPartCopy parts carry none.
+        let upload_id: Arc<str> = self
+            .create_upload(to, &super::put::PutOptions::default(), None)
+            .await?
+            .into();
         let guard = UploadGuard::new(self, to, upload_id);
         let result = async {
             let upload_id = guard.upload_id();

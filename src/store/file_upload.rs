@@ -2,38 +2,46 @@
 //! [`RequestBody::File`] range, so no part is held in memory and a retry
 //! (after a reset mid-body, a 503, ...) resends exactly the same bytes.
 //!
+//! Headers must be known before a body is sent, so the digests a request
+//! needs (its `x-amz-checksum-*` value and, where the payload is signed, its
+//! SHA-256) are read from the file range first, on Tokio's blocking pool
+//! ([`digest_file_range`]): hashing part N overlaps the sending of the parts
+//! before it, and the runtime's workers never stall behind a hash.
+//!
 //! Used by [`Transfer::upload_file`](super::transfer::Transfer::upload_file).
 //! The requests are the same PutObject and UploadPart builders that
 //! in-memory uploads use.
-//! With a checksum algorithm configured the checksum header must be known
-//! before the body is sent, so [`upload_file_in_memory`] reads each part
-//! (or the small file) into memory instead, as before.
 
-use std::path::Path;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
-use tokio::io::AsyncReadExt;
+use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 
+use super::checksums::{Precomputed, UNSIGNED_PUT_MIN};
 use super::progress::Tracker;
 use super::put::PutOptions;
-use super::transfer::TransferConfig;
 use super::types::PutResult;
 use super::upload_guard::UploadGuard;
-use super::writer::{MultipartWriter, task_failed};
+use super::writer::task_failed;
 use super::{S3Store, check_key};
+use crate::checksum::{ChecksumAlgorithm, Hasher};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::RequestBody;
 use crate::xml::CompletedPart;
+
+/// Bytes read from the file per step while hashing.
+const READ_CHUNK: usize = 1024 * 1024;
 
 impl S3Store {
     /// PutObject of the `size` bytes of the file at `path`, read while sending.
     pub(crate) async fn put_file(&self, key: &str, path: &Path, size: u64) -> Result<PutResult> {
         let full = self.full_key(key);
         check_key(&full)?;
+        let digests = digest_file_range(self, path, 0, size, size >= UNSIGNED_PUT_MIN).await?;
         let body = RequestBody::from_file(path, 0, size);
-        self.put_request(key, &full, body, &PutOptions::default(), false)
+        self.put_request(key, &full, body, &PutOptions::default(), false, digests)
             .await
     }
 }
@@ -114,9 +122,10 @@ async fn upload_parts(
             Arc::clone(tracker),
         );
         in_flight.spawn(async move {
+            let digests = digest_file_range(&task_store, &path, offset, len, true).await?;
             let body = RequestBody::from_file(&path, offset, len);
             let part = task_store
-                .upload_part_body(&task_key, &id, number, body)
+                .upload_part_body(&task_key, &id, number, body, digests)
                 .await?;
             tracker.add(len);
             Ok(part)
@@ -133,62 +142,87 @@ async fn upload_parts(
     Ok(parts)
 }
 
-/// Uploads the file at `path` from memory: one PUT below the threshold,
-/// else parts read one by one into a [`MultipartWriter`]. For stores with a
-/// checksum algorithm, whose header is computed over the whole body.
-pub(crate) async fn upload_file_in_memory(
+/// The digests the request for bytes `offset..offset + len` of the file at
+/// `path` needs (see the module docs), read on the blocking pool; `None`
+/// when it needs none (no checksum, payload not signed). `large_upload` as
+/// in `S3Request::large_upload`.
+///
+/// # Errors
+/// The file cannot be read, or holds fewer bytes than the range.
+async fn digest_file_range(
     store: &S3Store,
-    key: &str,
     path: &Path,
-    config: &TransferConfig,
-    tracker: Arc<Tracker>,
-) -> Result<PutResult> {
-    let read_error = |e: std::io::Error| {
+    offset: u64,
+    len: u64,
+    large_upload: bool,
+) -> Result<Option<Precomputed>> {
+    let checksum = store.inner.checksum;
+    let sha256 = store.inner.signs_payload(large_upload, checksum);
+    if checksum.is_none() && !sha256 {
+        return Ok(None);
+    }
+    let path: PathBuf = path.to_path_buf();
+    let shown = path.display().to_string();
+    let read =
+        tokio::task::spawn_blocking(move || hash_range(&path, offset, len, checksum, sha256))
+            .await
+            .map_err(task_failed)?;
+    read.map(Some).map_err(|e| {
         let kind = match e.kind() {
             std::io::ErrorKind::NotFound => ErrorKind::NotFound,
             std::io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
             _ => ErrorKind::InvalidInput,
         };
-        Error::new(kind, format!("cannot read {}: {e}", path.display())).with_source(e)
-    };
-    let mut file = tokio::fs::File::open(path).await.map_err(read_error)?;
-    let size = file.metadata().await.map_err(read_error)?.len();
-    if size < config.multipart_threshold {
-        let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        file.read_to_end(&mut data).await.map_err(read_error)?;
-        let len = data.len() as u64;
-        let put = store.put(key, data.into()).await?;
-        tracker.add(len);
-        tracker.finish();
-        return Ok(put);
-    }
-    let part_size = config.part_size_for(Some(size))?;
-    let mut writer =
-        MultipartWriter::new(store.clone(), key, part_size, config).with_tracker(tracker);
-    loop {
-        let part = match read_part(&mut file, part_size).await {
-            Ok(part) => part,
-            Err(e) => {
-                let _ = writer.abort().await;
-                return Err(read_error(e));
-            }
-        };
-        if part.is_empty() {
-            break;
-        }
-        writer.put_part(part).await?;
-    }
-    writer.complete().await
+        Error::new(kind, format!("cannot read {shown}: {e}")).with_source(e)
+    })
 }
 
-/// Reads up to `size` bytes: fewer only at the end of the file.
-async fn read_part(file: &mut tokio::fs::File, size: u64) -> std::io::Result<Bytes> {
-    let size = usize::try_from(size).unwrap_or(usize::MAX);
-    let mut buf = BytesMut::with_capacity(size);
-    while buf.len() < size {
-        if file.read_buf(&mut buf).await? == 0 {
-            break;
+/// Reads the range once, feeding the checksum and the SHA-256 (one digest
+/// when the checksum is SHA-256 itself).
+fn hash_range(
+    path: &Path,
+    offset: u64,
+    len: u64,
+    checksum: Option<ChecksumAlgorithm>,
+    sha256: bool,
+) -> std::io::Result<Precomputed> {
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let same = checksum == Some(ChecksumAlgorithm::Sha256);
+    let mut hasher = checksum.filter(|_| !same).map(Hasher::new);
+    let mut payload = (sha256 || same).then(Sha256::new);
+    let mut buf = vec![
+        0u8;
+        READ_CHUNK
+            .min(usize::try_from(len).unwrap_or(READ_CHUNK))
+            .max(1)
+    ];
+    let mut left = len;
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(buf.len()));
+        let n = file.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("the file ended {left} bytes before the end of the range being uploaded"),
+            ));
         }
+        if let Some(h) = &mut hasher {
+            h.update(&buf[..n]);
+        }
+        if let Some(h) = &mut payload {
+            h.update(&buf[..n]);
+        }
+        left -= n as u64;
     }
-    Ok(buf.freeze())
+    let digest: Option<[u8; 32]> = payload.map(|h| h.finalize().into());
+    let checksum = match (hasher, same) {
+        (Some(h), _) => Some(h.finish_base64()),
+        (None, true) => digest.map(|d| crate::encoding::encode_base64(&d)),
+        (None, false) => None,
+    };
+    Ok(Precomputed {
+        checksum,
+        sha256: digest.filter(|_| sha256),
+    })
 }

@@ -173,7 +173,7 @@ impl S3Store {
             &options,
         )?;
         let mut req = sse::read_headers(req, self.encryption())?;
-        if self.inner.checksum.is_some() {
+        if self.inner.validate_downloads {
             req = checksums::mode_header(req)?;
         }
         let resp = self.inner.send(req).await?;
@@ -213,7 +213,7 @@ impl S3Store {
         let meta = ObjectMeta::from_headers(key, &resp.headers, size);
         // A ranged read cannot be checked against the object's checksum.
         let expected = checksums::returned_full_object(&resp.headers)
-            .filter(|_| self.inner.checksum.is_some() && options.range.is_none());
+            .filter(|_| self.inner.validate_downloads && options.range.is_none());
         let known_end = if options.range.is_some() || content_length.is_some() {
             Some(range.end)
         } else {

@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use http::Method;
 
+use super::checksums::Precomputed;
 use super::lost_answer::Fingerprint;
 use super::request::S3Request;
 use super::transfer::MAX_PARTS;
@@ -47,6 +48,17 @@ impl S3Store {
         key: &str,
         options: &PutOptions,
     ) -> Result<String> {
+        self.create_upload(key, options, self.inner.checksum).await
+    }
+
+    /// CreateMultipartUpload declaring `checksum` for its parts (`None` for
+    /// UploadPartCopy parts, which carry none).
+    pub(crate) async fn create_upload(
+        &self,
+        key: &str,
+        options: &PutOptions,
+        checksum: Option<crate::checksum::ChecksumAlgorithm>,
+    ) -> Result<String> {
         let store_key = key;
         let full = self.full_key(key);
         let key = full.as_ref();
@@ -57,7 +69,7 @@ impl S3Store {
         let req =
             S3Request::new("CreateMultipartUpload", Method::POST, Some(key)).query("uploads", "");
         let req = self.object_headers(req, store_key, options)?;
-        let req = super::checksums::create_headers(req, self.inner.checksum)?;
+        let req = super::checksums::create_headers(req, checksum)?;
         let target = self.inner.target(Some(key));
         let body = self.inner.send(req).await?.body.collect().await?;
         xml::parse_initiate_multipart_upload(&body)
@@ -80,19 +92,19 @@ impl S3Store {
         part_number: u32,
         data: Bytes,
     ) -> Result<CompletedPart> {
-        self.upload_part_body(key, upload_id, part_number, data.into())
+        self.upload_part_body(key, upload_id, part_number, data.into(), None)
             .await
     }
 
     /// UploadPart of any body: in memory, or a range of a file read while it
-    /// is sent (no checksum header for a file body: its checksum is not
-    /// known before sending).
+    /// is sent, with its digests read from the file first (`precomputed`).
     pub(crate) async fn upload_part_body(
         &self,
         key: &str,
         upload_id: &str,
         part_number: u32,
         body: RequestBody,
+        precomputed: Option<Precomputed>,
     ) -> Result<CompletedPart> {
         let full = self.full_key(key);
         let key = full.as_ref();
@@ -102,12 +114,15 @@ impl S3Store {
                 "part number {part_number} is outside 1..=10000"
             )));
         }
-        let req = S3Request::new("UploadPart", Method::PUT, Some(key))
+        let size = body.len_hint();
+        let mut req = S3Request::new("UploadPart", Method::PUT, Some(key))
             .query("partNumber", &part_number.to_string())
             .query("uploadId", upload_id)
             .body(body);
+        req.large_upload = true;
         let req = super::sse::read_headers(req, self.encryption())?;
-        let (req, checksum) = super::checksums::add_checksum(req, self.inner.checksum)?;
+        let (req, checksum) =
+            super::checksums::add_checksum(req, self.inner.checksum, precomputed)?;
         let resp = self.inner.send(req).await?;
         let etag = header_text(&resp.headers, "etag").ok_or_else(|| {
             self.protocol_error(
@@ -117,6 +132,7 @@ impl S3Store {
             )
         })?;
         let mut part = CompletedPart::new(part_number, etag);
+        part.size = size;
         if let (Some(alg), Some(value)) = (self.inner.checksum, checksum) {
             super::checksums::set_part_checksum(&mut part, alg, value);
         }
@@ -180,6 +196,7 @@ impl S3Store {
             .idempotent(true)
             .with_error_in_ok_body();
         let req = super::put::mode_headers(req, mode)?;
+        let req = super::checksums::complete_headers(req, parts, self.inner.checksum)?;
         let target = self.inner.target(Some(key));
         let mut attempts = 0;
         let resp = match self.inner.send_counting(req, &mut attempts).await {
@@ -216,12 +233,12 @@ impl S3Store {
     }
 
     /// What the object completed from `parts` shows: the multipart ETag
-    /// (when every part ETag is a plain MD5) and the composite checksum of
-    /// the store's algorithm.
+    /// (when every part ETag is a plain MD5) and the checksum of the store's
+    /// algorithm (full-object or composite).
     fn completed_fingerprints(&self, parts: &[CompletedPart]) -> Vec<Fingerprint> {
         let mut prints = Vec::new();
         if let Some(alg) = self.inner.checksum
-            && let Some(value) = super::checksums::composite_of(parts, alg)
+            && let Some(value) = super::checksums::object_checksum(parts, alg)
         {
             prints.push(Fingerprint::Checksum(alg, value));
         }

@@ -13,6 +13,7 @@ use http::header::{
 use http::{HeaderName, Method};
 use time::OffsetDateTime;
 
+use super::checksums::Precomputed;
 use super::lost_answer::Fingerprint;
 use super::request::S3Request;
 use super::sse::{self, Encryption};
@@ -221,7 +222,7 @@ impl S3Store {
         let writes = &self.settings.writes;
         match (&options.mode, &writes.conditional_put) {
             (PutMode::Overwrite, _) => {
-                self.put_request(key, &full, data.into(), &options, false)
+                self.put_request(key, &full, data.into(), &options, false, None)
                     .await
             }
             (_, ConditionalPut::Disabled) => Err(Error::new(
@@ -238,19 +239,20 @@ impl S3Store {
                 };
                 let lock = super::dynamo::DynamoLock::new(self, table, *timeout_ms)?;
                 lock.conditional_op(self, &full, etag, || {
-                    self.put_request(key, &full, data.into(), &options, false)
+                    self.put_request(key, &full, data.into(), &options, false, None)
                 })
                 .await
             }
             (mode, _) => self
-                .put_request(key, &full, data.into(), &options, true)
+                .put_request(key, &full, data.into(), &options, true, None)
                 .await
                 .map_err(|e| conditional_error(e, mode)),
         }
     }
 
     /// One PutObject of any body (in memory, or a file read while it is
-    /// sent); `conditional` adds the mode's `If-*` header.
+    /// sent, with the digests read from it first); `conditional` adds the
+    /// mode's `If-*` header.
     pub(crate) async fn put_request(
         &self,
         key: &str,
@@ -258,19 +260,24 @@ impl S3Store {
         body: RequestBody,
         options: &PutOptions,
         conditional: bool,
+        precomputed: Option<Precomputed>,
     ) -> Result<PutResult> {
         // What the object must show if a retry finds that a lost attempt wrote it.
         let mut prints = Vec::new();
         if conditional && let RequestBody::Bytes(b) = &body {
             prints.push(Fingerprint::of_body(b));
         }
+        let large = body
+            .len_hint()
+            .is_some_and(|n| n >= super::checksums::UNSIGNED_PUT_MIN);
         let mut req = S3Request::new("PutObject", Method::PUT, Some(full)).body(body);
+        req.large_upload = large;
         if conditional {
             req = mode_headers(req, &options.mode)?;
         }
         req = self.object_headers(req, key, options)?;
         let checksum = options.checksum.or(self.inner.checksum);
-        let (req, sent_checksum) = super::checksums::add_checksum(req, checksum)?;
+        let (req, sent_checksum) = super::checksums::add_checksum(req, checksum, precomputed)?;
         if let (true, Some(alg), Some(value)) = (conditional, checksum, sent_checksum) {
             prints.insert(0, Fingerprint::Checksum(alg, value));
         }

@@ -290,16 +290,6 @@ impl Transfer {
             .len();
         drop(file);
         let tracker = Tracker::new(progress, Some(size));
-        if self.store.inner.checksum.is_some() {
-            return super::file_upload::upload_file_in_memory(
-                &self.store,
-                key,
-                path,
-                &self.config,
-                tracker,
-            )
-            .await;
-        }
         // Bodies are read from the file while sent (RequestBody::File): no
         // part is held in memory, and a retry resends the same bytes.
         if size < self.config.multipart_threshold {

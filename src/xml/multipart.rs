@@ -41,6 +41,9 @@ pub struct CompletedPart {
     pub checksum_sha1: Option<String>,
     /// The part's base64 SHA-256.
     pub checksum_sha256: Option<String>,
+    /// The part's size in bytes, when known: it lets the full-object CRC of
+    /// the upload be combined from the part CRCs. Not sent in the XML.
+    pub size: Option<u64>,
 }
 
 impl CompletedPart {
@@ -54,6 +57,7 @@ impl CompletedPart {
             checksum_crc64nvme: None,
             checksum_sha1: None,
             checksum_sha256: None,
+            size: None,
         }
     }
 }
@@ -340,6 +344,7 @@ mod tests {
                 checksum_crc64nvme: p.opt("ChecksumCRC64NVME"),
                 checksum_sha1: p.opt("ChecksumSHA1"),
                 checksum_sha256: p.opt("ChecksumSHA256"),
+                size: None,
             })
             .collect();
         assert_eq!(back, parts);

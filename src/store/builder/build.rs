@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use super::S3StoreBuilder;
 use super::value::{self, Source, Value};
-use crate::config::{KeyGroup, S3ConfigKey as K, ServerSideEncryption};
+use crate::config::{
+    ChecksumAlgorithm, ChecksumWhen, KeyGroup, S3ConfigKey as K, ServerSideEncryption,
+};
 use crate::credentials::{CredentialProvider, Credentials, DefaultChain, StaticProvider};
 use crate::endpoint::{AddressingStyle, Endpoint};
 use crate::error::{Error, Result};
@@ -84,10 +86,7 @@ impl S3StoreBuilder {
         // S3 Express session auth: for directory buckets on AWS, or when
         // asked for (a custom zonal endpoint).
         let express = endpoint.is_express() || self.on(K::S3Express);
-        let checksum = match self.values.get(&K::ChecksumAlgorithm) {
-            Some((Value::Checksum(c), _)) => Some(*c),
-            _ => None,
-        };
+        let (checksum, validate_downloads) = self.integrity(endpoint_url_for_dynamo.is_some());
         let skip_signature = self.on(K::SkipSignature);
         if express && skip_signature {
             return Err(K::SkipSignature.invalid(
@@ -140,10 +139,40 @@ impl S3StoreBuilder {
                 unsigned_payload: self.on(K::UnsignedPayload),
                 request_payer: self.on(K::RequestPayer),
                 checksum,
+                validate_downloads,
                 express: express.then(|| ExpressSessions::new(store.clone(), session_clock)),
             }),
             settings: Arc::new(settings),
         })
+    }
+
+    /// The upload checksum in effect and whether downloads are checked:
+    /// `checksum_algorithm` always; with `request_checksum_calculation =
+    /// when_supported` (the default on AWS, not on `custom_endpoint`s, whose
+    /// servers often reject or mangle checksum headers) CRC32 when no
+    /// algorithm is set, and with `response_checksum_validation =
+    /// when_supported` every GET is checked.
+    fn integrity(&self, custom_endpoint: bool) -> (Option<ChecksumAlgorithm>, bool) {
+        let configured = match self.values.get(&K::ChecksumAlgorithm) {
+            Some((Value::Checksum(c), _)) => Some(*c),
+            _ => None,
+        };
+        let default = if custom_endpoint {
+            ChecksumWhen::WhenRequired
+        } else {
+            ChecksumWhen::WhenSupported
+        };
+        let when = |key| match self.values.get(&key) {
+            Some((Value::ChecksumWhen(w), _)) => *w,
+            _ => default,
+        };
+        let upload = match when(K::RequestChecksumCalculation) {
+            ChecksumWhen::WhenSupported => configured.or(Some(ChecksumAlgorithm::Crc32)),
+            _ => configured,
+        };
+        let validate = configured.is_some()
+            || when(K::ResponseChecksumValidation) == ChecksumWhen::WhenSupported;
+        (upload, validate)
     }
 
     fn text(&self, key: K) -> Option<&str> {

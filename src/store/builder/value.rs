@@ -4,8 +4,8 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::config::{
-    ChecksumAlgorithm, ConditionalPut, CopyIfNotExists, S3ConfigKey, ServerSideEncryption,
-    ValueKind, decode_base64, parse_bool, parse_duration,
+    ChecksumAlgorithm, ChecksumWhen, ConditionalPut, CopyIfNotExists, S3ConfigKey,
+    ServerSideEncryption, ValueKind, decode_base64, parse_bool, parse_duration,
 };
 use crate::error::Result;
 
@@ -26,6 +26,7 @@ pub(super) enum Value {
     Count(usize),
     Float(f64),
     Checksum(ChecksumAlgorithm),
+    ChecksumWhen(ChecksumWhen),
     Encryption(ServerSideEncryption),
     ConditionalPut(ConditionalPut),
     CopyIfNotExists(CopyIfNotExists),
@@ -40,6 +41,7 @@ impl fmt::Display for Value {
             Value::Count(n) => write!(f, "{n}"),
             Value::Float(x) => write!(f, "{x}"),
             Value::Checksum(c) => write!(f, "{c}"),
+            Value::ChecksumWhen(w) => f.write_str(w.as_str()),
             Value::Encryption(e) => write!(f, "{e}"),
             Value::ConditionalPut(c) => write!(f, "{c:?}"),
             Value::CopyIfNotExists(c) => write!(f, "{c:?}"),
@@ -89,6 +91,11 @@ pub(super) fn parse(key: S3ConfigKey, raw: &str) -> Result<Value> {
             Err(_) => return Err(key.invalid(raw, "not a number")),
         },
         (_, K::ChecksumAlgorithm) => Value::Checksum(trimmed.parse()?),
+        (_, K::RequestChecksumCalculation | K::ResponseChecksumValidation) => {
+            Value::ChecksumWhen(trimmed.parse().map_err(|_: crate::Error| {
+                key.invalid(raw, "expected when_supported or when_required")
+            })?)
+        }
         (_, K::ServerSideEncryption) => Value::Encryption(trimmed.parse()?),
         (_, K::ConditionalPut) => Value::ConditionalPut(trimmed.parse()?),
         (_, K::CopyIfNotExists) => Value::CopyIfNotExists(trimmed.parse()?),

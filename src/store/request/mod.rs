@@ -43,8 +43,11 @@ pub(crate) struct StoreInner {
     pub(crate) unsigned_payload: bool,
     /// Send `x-amz-request-payer: requester` (requester-pays buckets).
     pub(crate) request_payer: bool,
-    /// `checksum_algorithm`: upload checksums and GET validation.
+    /// The checksum of uploads: `checksum_algorithm`, or CRC32 under
+    /// `request_checksum_calculation = when_supported`.
     pub(crate) checksum: Option<crate::checksum::ChecksumAlgorithm>,
+    /// Whether GETs ask for the object's checksum and check it.
+    pub(crate) validate_downloads: bool,
     /// S3 Express session credentials (directory buckets); requests are then
     /// signed with them under `s3express`.
     pub(crate) express: Option<super::express::ExpressSessions>,
@@ -124,9 +127,20 @@ pub(crate) struct S3Request {
     /// An aws-chunked body, framed and signed chunk by chunk after the
     /// headers are signed (`body` is then unused). Sent once, never retried.
     pub(crate) chunked: Option<super::chunked_body::ChunkedUpload>,
-    /// SHA-256 of a `Bytes` body already computed for its
-    /// `x-amz-checksum-sha256`; the payload hash reuses it.
+    /// SHA-256 of the body computed before sending: for a `Bytes` body its
+    /// `x-amz-checksum-sha256`, for a file range the hash read from the file
+    /// (file bodies are otherwise sent `UNSIGNED-PAYLOAD`). The payload hash
+    /// reuses it.
     pub(crate) body_sha256: Option<[u8; 32]>,
+    /// The algorithm of the body's `x-amz-checksum-*` header, if it has one.
+    pub(crate) body_checksum: Option<crate::checksum::ChecksumAlgorithm>,
+    /// A large upload (an UploadPart, or a PutObject of at least
+    /// [`UNSIGNED_PUT_MIN`](super::checksums::UNSIGNED_PUT_MIN) bytes): over
+    /// HTTPS, with a CRC or SHA-1 checksum header, its payload is sent
+    /// `UNSIGNED-PAYLOAD` instead of hashed with SHA-256, as the AWS SDKs do
+    /// (TLS and the checksum protect it). Over plain HTTP the payload stays
+    /// signed: there the hash is the integrity check.
+    pub(crate) large_upload: bool,
     /// Sign with the store's own credentials even on an S3 Express bucket
     /// (CreateSession itself).
     pub(crate) base_credentials: bool,
@@ -146,6 +160,8 @@ impl S3Request {
             stream_body: false,
             chunked: None,
             body_sha256: None,
+            body_checksum: None,
+            large_upload: false,
             base_credentials: false,
         }
     }
@@ -224,6 +240,20 @@ impl StoreInner {
         }
     }
 
+    /// Whether a body is sent with its SHA-256 as the signed payload hash:
+    /// unless `unsigned_payload` is set, or a large upload goes over HTTPS
+    /// protected by a CRC or SHA-1 checksum (see [`S3Request::large_upload`]).
+    pub(crate) fn signs_payload(
+        &self,
+        large_upload: bool,
+        checksum: Option<crate::checksum::ChecksumAlgorithm>,
+    ) -> bool {
+        let checksum_protects = large_upload
+            && self.endpoint.scheme() == "https"
+            && checksum.is_some_and(|alg| alg != crate::checksum::ChecksumAlgorithm::Sha256);
+        !self.unsigned_payload && !checksum_protects
+    }
+
     /// Sends `req`, retrying what may be retried; a non-2xx answer becomes
     /// an [`Error`] built from S3's `<Error>` body.
     pub(crate) async fn send(&self, req: S3Request) -> Result<HttpResponse> {
@@ -251,6 +281,8 @@ impl StoreInner {
             stream_body,
             mut chunked,
             body_sha256,
+            body_checksum,
+            large_upload,
             base_credentials,
         } = req;
         let target = self.target(key.as_deref());
@@ -261,11 +293,15 @@ impl StoreInner {
         let url = self.endpoint.url_for_path(&path, &query);
         let mut payload = match &body {
             RequestBody::Empty => PayloadHash::Empty,
-            RequestBody::Bytes(b) if !self.unsigned_payload => match body_sha256 {
+            _ if !self.signs_payload(large_upload, body_checksum) => PayloadHash::Unsigned,
+            RequestBody::Bytes(b) => match body_sha256 {
                 Some(digest) if !b.is_empty() => PayloadHash::from_digest(&digest),
                 _ => PayloadHash::for_body(b),
             },
-            _ => PayloadHash::Unsigned,
+            _ => match body_sha256 {
+                Some(digest) => PayloadHash::from_digest(&digest),
+                None => PayloadHash::Unsigned,
+            },
         };
         headers.insert(HOST, header_value("host", self.endpoint.host())?);
         if self.request_payer {
