@@ -396,7 +396,8 @@ setters! {
     endpoint(impl Into<String>) => Endpoint, text;
     /// A custom endpoint for S3 only; wins over `endpoint` from the same source.
     endpoint_url_s3(impl Into<String>) => EndpointUrlS3, text;
-    /// `true` forces virtual-hosted-style requests, `false` path style.
+    /// `true` asks for AWS's addressing rule (virtual-hosted where the name
+    /// can be a host label) also on custom endpoints, `false` forces path style.
     virtual_hosted_style_request(bool) => VirtualHostedStyleRequest, Value::Bool;
     /// The access key id of static credentials.
     access_key_id(impl Into<String>) => AccessKeyId, text;
@@ -414,6 +415,14 @@ setters! {
     fips(bool) => Fips, Value::Bool;
     /// S3 Transfer Acceleration endpoints.
     transfer_acceleration(bool) => Accelerate, Value::Bool;
+    /// `regional` (default) or `legacy`: `legacy` sends `us-east-1` requests
+    /// to the global endpoint `s3.amazonaws.com`.
+    s3_us_east_1_regional_endpoint(impl Into<String>) => S3UsEast1RegionalEndpoint, text;
+    /// Whether an access point ARN of another region is used in its own
+    /// region (default `true`) or refused.
+    use_arn_region(bool) => UseArnRegion, Value::Bool;
+    /// Refuses Multi-Region Access Point ARNs with AWS's error.
+    disable_multi_region_access_points(bool) => DisableMultiRegionAccessPoints, Value::Bool;
     /// Checksum of uploads (not implemented yet: `build()` says so).
     checksum_algorithm(ChecksumAlgorithm) => ChecksumAlgorithm, Value::Checksum;
     /// How conditional puts work: `etag` (default), `disabled`, or a DynamoDB lock table.
