@@ -61,8 +61,10 @@ pub enum S3ConfigKey {
     Endpoint,
     /// `endpoint_url_s3`: a custom endpoint for S3 only; wins over `endpoint`.
     EndpointUrlS3,
-    /// `virtual_hosted_style_request`: `true` forces virtual-hosted style,
-    /// `false` path style.
+    /// `virtual_hosted_style_request`: `true` asks for AWS's addressing rule
+    /// (virtual-hosted for names that can be a host label, path style for
+    /// the rest and on IP endpoints), also on custom endpoints; `false`
+    /// forces path style.
     VirtualHostedStyleRequest,
     /// `unsigned_payload`: sign bodies as `UNSIGNED-PAYLOAD`.
     UnsignedPayload,
@@ -75,6 +77,19 @@ pub enum S3ConfigKey {
     /// `use_accelerate_endpoint` (alias `transfer_acceleration`): S3
     /// Transfer Acceleration (`bucket.s3-accelerate.amazonaws.com`).
     Accelerate,
+    /// `s3_us_east_1_regional_endpoint`: `regional` (default) or `legacy`;
+    /// `legacy` sends `us-east-1` requests to the global endpoint
+    /// `s3.amazonaws.com`, as the AWS CLI's setting of that name does.
+    S3UsEast1RegionalEndpoint,
+    /// `use_arn_region` (alias `s3_use_arn_region`): whether an access point
+    /// ARN of another region is used in its own region (default `true`) or
+    /// refused.
+    UseArnRegion,
+    /// `disable_multi_region_access_points` (alias
+    /// `s3_disable_multiregion_access_points`): refuse Multi-Region Access
+    /// Point ARNs with AWS's error (s3lite refuses them as not implemented
+    /// either way).
+    DisableMultiRegionAccessPoints,
     /// `checksum_algorithm`: `crc32`, `crc32c`, `crc64nvme`, `sha1` or `sha256`.
     ChecksumAlgorithm,
     /// `request_checksum_calculation`: `when_supported` (every upload carries
@@ -304,7 +319,7 @@ const KEYS: &[KeyInfo] = &[
         "virtual_hosted_style_request",
         &[],
         Store,
-        "virtual-hosted on AWS for DNS-safe names, else path style",
+        "AWS's rule on AWS (virtual-hosted for host-label names), path style on custom endpoints",
     ),
     info(K::UnsignedPayload, "unsigned_payload", &[], Store, "false"),
     info(K::SkipSignature, "skip_signature", &[], Store, "false"),
@@ -323,6 +338,30 @@ const KEYS: &[KeyInfo] = &[
             "s3_use_accelerate_endpoint",
             "transfer_acceleration",
             "accelerate",
+        ],
+        Store,
+        "false",
+    ),
+    info(
+        K::S3UsEast1RegionalEndpoint,
+        "s3_us_east_1_regional_endpoint",
+        &["us_east_1_regional_endpoint"],
+        Store,
+        "regional",
+    ),
+    info(
+        K::UseArnRegion,
+        "use_arn_region",
+        &["s3_use_arn_region"],
+        Store,
+        "true",
+    ),
+    info(
+        K::DisableMultiRegionAccessPoints,
+        "disable_multi_region_access_points",
+        &[
+            "s3_disable_multiregion_access_points",
+            "disable_multiregion_access_points",
         ],
         Store,
         "false",
@@ -587,6 +626,8 @@ impl S3ConfigKey {
             | K::DualStack
             | K::Fips
             | K::Accelerate
+            | K::UseArnRegion
+            | K::DisableMultiRegionAccessPoints
             | K::DisableTagging
             | K::DisableBulkDelete
             | K::RequestPayer
@@ -615,7 +656,8 @@ impl S3ConfigKey {
             | K::ResponseChecksumValidation
             | K::ServerSideEncryption
             | K::ConditionalPut
-            | K::CopyIfNotExists => ValueKind::Choice,
+            | K::CopyIfNotExists
+            | K::S3UsEast1RegionalEndpoint => ValueKind::Choice,
             _ => ValueKind::Text,
         }
     }

@@ -1,20 +1,51 @@
-//! Where requests for a bucket go: scheme, host and path prefix.
+//! Where requests for a bucket go: scheme, host, path prefix, and the name
+//! and region they are signed for.
 //!
 //! Pure code: no I/O. [`Endpoint::resolve`] turns a configured endpoint (or
 //! AWS's default for a region) and a bucket name into a [`BucketEndpoint`],
 //! which builds the URL, the `Host` header value and the wire path of every
-//! object request.
+//! object request, and says how to sign them
+//! ([`signing_name`](BucketEndpoint::signing_name),
+//! [`signing_region`](BucketEndpoint::signing_region)).
 //!
-//! Addressing: with a custom endpoint the default is path style
-//! (`http://host:port/bucket/key`), because most self-hosted servers
-//! (MinIO, Ceph, LocalStack, s3s) expect it. Against AWS the default is
-//! virtual-hosted style (`https://bucket.s3.region.amazonaws.com/key`) when
-//! the bucket name is DNS-safe; a bucket name with dots falls back to path
-//! style over TLS, because `a.b.s3.amazonaws.com` does not match AWS's
-//! wildcard certificate.
+//! Resolution follows AWS's S3 endpoint rule set (the
+//! `smithy.rules#endpointRuleSet` of the S3 model) for plain bucket names,
+//! S3 Express directory buckets (`--x-s3`) and their access points
+//! (`--xa-s3`), and S3 access point ARNs, with AWS's error messages;
+//! `tests/aws_endpoint_rules.rs` runs AWS's published cases. Partitions
+//! (DNS suffixes per region) are data: [`PARTITIONS`]. Multi-Region Access
+//! Points (SigV4a), S3 on Outposts (ARNs and `--op-s3` aliases) and Object
+//! Lambda get AWS's checks, then
+//! [`ErrorKind::NotImplemented`](crate::ErrorKind::NotImplemented) naming
+//! the feature, never a host.
+//!
+//! Addressing: against AWS, virtual-hosted style
+//! (`https://bucket.s3.region.amazonaws.com/key`) when the name can be a
+//! host label (3-63 lower-case letters, digits and `-`), else path style;
+//! so a dotted name gets path style over TLS, because `a.b.s3.amazonaws.com`
+//! does not match AWS's wildcard certificate. Path-style bucket names are
+//! percent-encoded (everything but `A-Z a-z 0-9 - . _ ~`, `/` included), so
+//! no name can change the URL's path, query, fragment or authority, and the
+//! path signed is the path sent.
+//!
+//! Two deliberate differences from the AWS SDKs:
+//! - with a custom endpoint the default is path style
+//!   (`http://host:port/bucket/key`), as in object_store, because most
+//!   self-hosted servers (MinIO, Ceph, LocalStack, s3s) expect it; AWS's
+//!   SDKs default to virtual-hosted style there. Set
+//!   [`style`](Endpoint::style) to
+//!   [`VirtualHosted`](AddressingStyle::VirtualHosted) for AWS's rule. S3
+//!   Express names and ARNs, which have no path form, follow AWS anyway.
+//! - the store builder defaults the region to `us-east-1`, where the SDKs
+//!   refuse to work without one.
 
+mod arn;
+mod base_url;
+mod partitions;
+mod rules;
 mod url;
 
+pub use partitions::{PARTITIONS, Partition, partition_of};
 pub use url::{ParsedUrl, parse_url};
 
 use crate::error::{Error, Result};
@@ -37,18 +68,36 @@ pub struct Endpoint {
     /// A custom endpoint such as `http://127.0.0.1:9000`; `None` means AWS.
     pub url: Option<String>,
     /// The AWS region, used for the default AWS host and for signing.
+    /// `aws-global` means the global endpoint (`s3.amazonaws.com`), signed
+    /// for `us-east-1`.
     pub region: String,
-    /// Forces an addressing style; `None` picks the default described in the
-    /// module docs.
+    /// The addressing style. `Some(Path)` forces path style (AWS's
+    /// `ForcePathStyle`). `Some(VirtualHosted)` is AWS's rule:
+    /// virtual-hosted for names that can be a host label, path style for
+    /// the rest and on IP endpoints, dotted names virtual-hosted on plain
+    /// `http://` endpoints. `None` is AWS's rule on AWS and path style on
+    /// custom endpoints (see the module docs).
     pub style: Option<AddressingStyle>,
     /// Whether `http://` endpoints are allowed.
     pub allow_http: bool,
     /// AWS dual-stack (IPv4 and IPv6) hosts: `s3.dualstack.<region>.amazonaws.com`.
     pub dual_stack: bool,
-    /// AWS FIPS 140 hosts: `s3-fips.<region>.amazonaws.com`.
+    /// AWS FIPS 140 hosts: `s3-fips.<region>.amazonaws.com` (not in `aws-cn`).
     pub fips: bool,
-    /// S3 Transfer Acceleration: `<bucket>.s3-accelerate.amazonaws.com`.
+    /// S3 Transfer Acceleration: `<bucket>.s3-accelerate.amazonaws.com`
+    /// (not in `aws-cn`).
     pub accelerate: bool,
+    /// The legacy global endpoint for `us-east-1`: `s3.amazonaws.com`
+    /// instead of `s3.us-east-1.amazonaws.com`
+    /// (`s3_us_east_1_regional_endpoint = legacy`). No effect elsewhere.
+    pub use_global_endpoint: bool,
+    /// Whether an access point ARN in another region than
+    /// [`region`](Self::region) is used in its own region (`true`, the
+    /// default, as AWS's rules do when the setting is unset) or refused.
+    pub use_arn_region: bool,
+    /// Refuses Multi-Region Access Point ARNs with AWS's error (they are
+    /// refused as not implemented either way).
+    pub disable_multi_region_access_points: bool,
 }
 
 impl Endpoint {
@@ -62,28 +111,39 @@ impl Endpoint {
             dual_stack: false,
             fips: false,
             accelerate: false,
+            use_global_endpoint: false,
+            use_arn_region: true,
+            disable_multi_region_access_points: false,
         }
     }
 
     /// A custom endpoint URL (scheme, host, optional port and path).
     pub fn custom(url: impl Into<String>, region: impl Into<String>) -> Self {
-        Endpoint {
-            url: Some(url.into()),
-            region: region.into(),
-            style: None,
-            allow_http: false,
-            dual_stack: false,
-            fips: false,
-            accelerate: false,
-        }
+        let mut e = Endpoint::aws(region);
+        e.url = Some(url.into());
+        e
     }
 
-    /// Resolves where requests for `bucket` go.
+    /// Resolves where requests for `bucket` go and how they are signed.
+    ///
+    /// `bucket` is a bucket name, an S3 Express directory bucket or access
+    /// point name, or an S3 access point ARN
+    /// (`arn:aws:s3:<region>:<account>:accesspoint/<name>`).
     ///
     /// # Errors
-    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) when the
-    /// endpoint URL is malformed, uses `http://` without `allow_http`, or the
-    /// bucket name cannot be used with the requested addressing style.
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) naming
+    /// the key and value, with AWS's message where AWS's rules refuse: a
+    /// malformed endpoint URL, `http://` without `allow_http`, switches that
+    /// do not combine (FIPS with acceleration or a custom endpoint, FIPS or
+    /// acceleration in `aws-cn`, dual-stack with a custom endpoint, path
+    /// style with acceleration or ARNs), a region that is not a valid DNS
+    /// name where it goes into a host, a malformed S3 Express name or ARN,
+    /// an ARN of another partition or (with `use_arn_region = false`)
+    /// region; names that cannot be one path segment (empty, `/`, control
+    /// characters, `.`, `..`).
+    /// [`ErrorKind::NotImplemented`](crate::ErrorKind::NotImplemented)
+    /// naming the feature for Multi-Region Access Points, S3 on Outposts and
+    /// Object Lambda.
     ///
     /// ```
     /// use s3lite::endpoint::{AddressingStyle, Endpoint};
@@ -92,154 +152,41 @@ impl Endpoint {
     /// let b = e.resolve("photos")?;
     /// assert_eq!(b.url("cat 1.jpg", ""), "http://127.0.0.1:4566/photos/cat%201.jpg");
     /// assert_eq!(b.host(), "127.0.0.1:4566");
+    ///
+    /// let ap = Endpoint::aws("us-east-1")
+    ///     .resolve("arn:aws:s3:eu-west-1:123456789012:accesspoint/logs")?;
+    /// assert_eq!(ap.host(), "logs-123456789012.s3-accesspoint.eu-west-1.amazonaws.com");
+    /// assert_eq!(ap.signing_region(), "eu-west-1");
     /// # Ok::<(), s3lite::Error>(())
     /// ```
     pub fn resolve(&self, bucket: &str) -> Result<BucketEndpoint> {
-        validate_bucket_name(bucket)?;
-        let mut express = false;
-        let (base, default_style) = match &self.url {
-            Some(url) => {
-                let not_with_custom = |key: &str| {
-                    Error::invalid_config(key, "true", "cannot be combined with a custom endpoint")
-                };
-                if self.dual_stack {
-                    return Err(not_with_custom("use_dualstack_endpoint"));
-                }
-                if self.fips {
-                    return Err(not_with_custom("use_fips_endpoint"));
-                }
-                if self.accelerate {
-                    return Err(not_with_custom("use_accelerate_endpoint"));
-                }
-                (BaseUrl::parse(url)?, AddressingStyle::Path)
-            }
-            None => {
-                validate_region(&self.region)?;
-                let host = if let Some(zone) = express_zone(bucket) {
-                    express = true;
-                    self.express_host(zone)?
-                } else if self.accelerate {
-                    self.accelerate_host(bucket)?
-                } else {
-                    aws_host(&self.region, self.dual_stack, self.fips)
-                };
-                let base = BaseUrl {
-                    https: true,
-                    host,
-                    port: None,
-                    path: String::new(),
-                };
-                (base, AddressingStyle::VirtualHosted)
-            }
-        };
-        if (express || self.accelerate) && self.style == Some(AddressingStyle::Path) {
+        let b = rules::resolve(self, bucket)?;
+        let region = &b.signing_region;
+        if region
+            .chars()
+            .any(|c| !c.is_ascii_graphic() || c == '/' || c == ',')
+        {
             return Err(Error::invalid_config(
-                "virtual_hosted_style_request",
-                "false",
-                if express {
-                    "S3 Express directory buckets need virtual-hosted-style requests"
-                } else {
-                    "Transfer Acceleration needs virtual-hosted-style requests"
-                },
+                "region",
+                region,
+                "cannot be used in a SigV4 credential scope",
             ));
         }
-        if !base.https && !self.allow_http {
-            return Err(Error::invalid_config(
-                "endpoint",
-                self.url.as_deref().unwrap_or_default(),
-                "http:// endpoints need allow_http = true",
-            ));
-        }
-        let dns_safe = is_dns_safe(bucket);
-        let style = match self.style {
-            Some(AddressingStyle::VirtualHosted) if !dns_safe => {
-                return Err(Error::invalid_config(
-                    "bucket",
-                    bucket,
-                    "is not a DNS-compatible name, so it cannot be used with virtual-hosted-style requests",
-                ));
-            }
-            Some(style) => style,
-            // Dotted names break TLS wildcard certificates on virtual hosts.
-            None if default_style == AddressingStyle::VirtualHosted
-                && !express
-                && !self.accelerate
-                && (!dns_safe || (base.https && bucket.contains('.'))) =>
-            {
-                AddressingStyle::Path
-            }
-            None => default_style,
-        };
-        let authority = base.authority();
-        let (host, path_prefix) = match style {
-            AddressingStyle::Path => (authority, format!("{}/{}", base.path, bucket)),
-            AddressingStyle::VirtualHosted => (format!("{bucket}.{authority}"), base.path.clone()),
-        };
-        Ok(BucketEndpoint {
-            scheme: if base.https { "https" } else { "http" },
-            host,
-            path_prefix,
-            style,
-            express,
-        })
-    }
-
-    /// `s3express-<az>.<region>.amazonaws.com` (or `s3express-fips-<az>`).
-    fn express_host(&self, zone: &str) -> Result<String> {
-        if self.dual_stack {
-            return Err(Error::invalid_config(
-                "use_dualstack_endpoint",
-                "true",
-                "S3 Express zonal endpoints have no dual-stack form",
-            ));
-        }
-        if self.accelerate {
-            return Err(Error::invalid_config(
-                "use_accelerate_endpoint",
-                "true",
-                "S3 Express directory buckets do not support Transfer Acceleration",
-            ));
-        }
-        let fips = if self.fips { "-fips" } else { "" };
-        Ok(format!(
-            "s3express{fips}-{zone}.{}.{}",
-            self.region,
-            aws_suffix(&self.region)
-        ))
-    }
-
-    /// `s3-accelerate[.dualstack].amazonaws.com`, for DNS-safe names without dots.
-    fn accelerate_host(&self, bucket: &str) -> Result<String> {
-        if self.fips {
-            return Err(Error::invalid_config(
-                "use_fips_endpoint",
-                "true",
-                "Transfer Acceleration has no FIPS endpoint",
-            ));
-        }
-        if !is_dns_safe(bucket) || bucket.contains('.') {
-            return Err(Error::invalid_config(
-                "bucket",
-                bucket,
-                "Transfer Acceleration needs a DNS-compatible bucket name without dots",
-            ));
-        }
-        let dual = if self.dual_stack { ".dualstack" } else { "" };
-        Ok(format!("s3-accelerate{dual}.{}", aws_suffix(&self.region)))
+        Ok(b)
     }
 }
 
-/// The availability-zone id of an S3 Express directory bucket name
-/// (`name--usw2-az1--x-s3` -> `usw2-az1`).
+/// The availability-zone id of an S3 Express directory bucket
+/// (`name--usw2-az1--x-s3` -> `usw2-az1`) or access point
+/// (`name--usw2-az1--xa-s3`) name, found as AWS's rules find it: a zone id
+/// of 8, 9, 13, 14 or 20 characters between `--` and the suffix.
+///
+/// ```
+/// assert_eq!(s3lite::endpoint::express_zone("logs--use1-az4--x-s3"), Some("use1-az4"));
+/// assert_eq!(s3lite::endpoint::express_zone("logs--usaz1--x-s3"), None);
+/// ```
 pub fn express_zone(bucket: &str) -> Option<&str> {
-    let stem = bucket.strip_suffix("--x-s3")?;
-    let (name, zone) = stem.rsplit_once("--")?;
-    let ok = !name.is_empty()
-        && !zone.is_empty()
-        && zone
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    ok.then_some(zone)
+    rules::express_zone_of(bucket, rules::express_suffix_len(bucket)?)
 }
 
 /// The region a wrong-region answer names, as a hint for the error message:
@@ -300,6 +247,8 @@ pub struct BucketEndpoint {
     path_prefix: String,
     style: AddressingStyle,
     express: bool,
+    signing_name: &'static str,
+    signing_region: String,
 }
 
 impl BucketEndpoint {
@@ -318,9 +267,30 @@ impl BucketEndpoint {
         self.style
     }
 
-    /// Whether requests go to an S3 Express One Zone zonal endpoint.
+    /// Whether the bucket is an S3 Express One Zone directory bucket or
+    /// access point: requests are then signed with session credentials
+    /// from CreateSession (AWS's `sigv4-s3express`).
     pub fn is_express(&self) -> bool {
         self.express
+    }
+
+    /// The SigV4 service name requests are signed for: `s3`, or
+    /// `s3express` for S3 Express One Zone.
+    pub fn signing_name(&self) -> &str {
+        self.signing_name
+    }
+
+    /// The region requests are signed for: the configured region,
+    /// `us-east-1` for `aws-global`, the ARN's region for access points.
+    pub fn signing_region(&self) -> &str {
+        &self.signing_region
+    }
+
+    /// The URL of the bucket itself, as AWS's endpoint rules write it:
+    /// `https://bucket.s3.us-west-2.amazonaws.com`,
+    /// `https://s3.us-west-2.amazonaws.com/bucket%21`.
+    pub fn endpoint_url(&self) -> String {
+        self.url_for_path(&self.path_prefix, "")
     }
 
     /// The wire path (percent-encoded once, as signed in S3 mode) of `key`;
@@ -366,75 +336,6 @@ impl BucketEndpoint {
     }
 }
 
-/// A parsed endpoint URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct BaseUrl {
-    https: bool,
-    host: String,
-    port: Option<u16>,
-    /// Path without trailing slash (`""` or `/base`).
-    path: String,
-}
-
-impl BaseUrl {
-    fn parse(url: &str) -> Result<Self> {
-        let bad = |why: &str| Error::invalid_config("endpoint", url, why);
-        let (https, rest) = if let Some(rest) = strip_prefix_ignore_case(url, "https://") {
-            (true, rest)
-        } else if let Some(rest) = strip_prefix_ignore_case(url, "http://") {
-            (false, rest)
-        } else {
-            return Err(bad("must start with http:// or https://"));
-        };
-        let (authority, path) = match rest.find(['/', '?', '#']) {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
-        if path.contains(['?', '#']) {
-            return Err(bad("must not have a query or fragment"));
-        }
-        if authority.contains('@') {
-            return Err(bad("must not contain user information"));
-        }
-        let (host, port) = split_host_port(authority).ok_or_else(|| bad("has an invalid port"))?;
-        if host.is_empty() {
-            return Err(bad("has no host"));
-        }
-        let host_ok = if host.starts_with('[') {
-            host.ends_with(']')
-                && host[1..host.len() - 1]
-                    .chars()
-                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-        } else {
-            host.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
-        };
-        if !host_ok {
-            return Err(bad("has an invalid host name"));
-        }
-        let default_port = if https { 443 } else { 80 };
-        Ok(BaseUrl {
-            https,
-            host: host.to_ascii_lowercase(),
-            port: port.filter(|p| *p != default_port),
-            path: path.trim_end_matches('/').to_string(),
-        })
-    }
-
-    fn authority(&self) -> String {
-        match self.port {
-            Some(p) => format!("{}:{p}", self.host),
-            None => self.host.clone(),
-        }
-    }
-}
-
-fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &s[prefix.len()..])
-}
-
 /// Splits `host[:port]`, handling `[v6]:port`. `None` for a bad port.
 pub(crate) fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     let colon = if authority.starts_with('[') {
@@ -455,22 +356,6 @@ pub(crate) fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
     }
 }
 
-/// The AWS S3 host of a region: `s3[-fips][.dualstack].<region>.amazonaws.com[.cn]`.
-fn aws_host(region: &str, dual_stack: bool, fips: bool) -> String {
-    let fips = if fips { "-fips" } else { "" };
-    let dual = if dual_stack { ".dualstack" } else { "" };
-    format!("s3{fips}{dual}.{region}.{}", aws_suffix(region))
-}
-
-/// `amazonaws.com`, or `amazonaws.com.cn` for China regions.
-fn aws_suffix(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else {
-        "amazonaws.com"
-    }
-}
-
 fn validate_region(region: &str) -> Result<()> {
     let ok = !region.is_empty()
         && region
@@ -485,24 +370,6 @@ fn validate_region(region: &str) -> Result<()> {
             "must be lower-case letters, digits and '-', such as us-east-1",
         ))
     }
-}
-
-/// Rejects names no S3 implementation accepts (empty, `/`, control characters,
-/// over 255 bytes). Stricter AWS naming rules are left to the server, since
-/// legacy buckets and other servers allow more.
-fn validate_bucket_name(bucket: &str) -> Result<()> {
-    let why = if bucket.is_empty() {
-        "must not be empty"
-    } else if bucket.len() > 255 {
-        "is longer than 255 bytes"
-    } else if bucket.contains('/') {
-        "must not contain '/'"
-    } else if bucket.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        "must not contain whitespace or control characters"
-    } else {
-        return Ok(());
-    };
-    Err(Error::invalid_config("bucket", bucket, why))
 }
 
 /// Whether `bucket` can be a DNS label sequence: 3-63 characters of

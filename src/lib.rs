@@ -23,7 +23,8 @@
 //!
 //! Pure, no I/O and no async (they build with `--no-default-features`):
 //! [`sign`] (SigV4 signing and presigning; time is an argument),
-//! [`endpoint`] (URLs and addressing style), [`xml`] (S3 bodies), [`date`].
+//! [`endpoint`] (AWS's S3 endpoint rules: URLs, addressing style, signing name and
+//! region), [`xml`] (S3 bodies), [`date`].
 //!
 //! I/O: `credentials` (where keys come from), `transport` (the
 //! `HttpClient` trait and its hyper default), `retry` (backoff), and the

@@ -20,6 +20,7 @@ fn sample(key: S3ConfigKey) -> &'static str {
         K::ContainerCredentialsFullUri => "http://169.254.170.23/v1/credentials",
         K::ChecksumAlgorithm => "sha256",
         K::RequestChecksumCalculation | K::ResponseChecksumValidation => "WHEN_REQUIRED",
+        K::S3UsEast1RegionalEndpoint => "legacy",
         K::ConditionalPut => "etag",
         K::CopyIfNotExists => "multipart",
         K::ServerSideEncryption => "aws:kms",
@@ -929,7 +930,22 @@ async fn readme_refusals_match_the_code() {
         store.put_opts("k", "v".into(), create).await.unwrap_err(),
         "conditional_put",
     );
+    // bucket: ARNs and aliases of features s3lite does not implement.
+    for bucket in [
+        "arn:aws:s3::123456789012:accesspoint:mfzwi23gnjvgw.mrap",
+        "arn:aws:s3-outposts:us-east-1:123456789012:outpost/op-01234567890123456/accesspoint/reports",
+        "test-accessp-o0b1d075431d83bebde8xz5w8ijx1qzlbp3i3kuse10--op-s3",
+        "arn:aws:s3-object-lambda:us-east-1:123456789012:accesspoint/mybanner",
+    ] {
+        let built = S3StoreBuilder::new()
+            .without_env()
+            .bucket(bucket)
+            .skip_signature(true)
+            .build();
+        refused(built.unwrap_err(), "bucket");
+    }
     let checked = [
+        "bucket",
         "conditional_put",
         "copy_if_not_exists",
         "http2_only",

@@ -397,7 +397,8 @@ setters! {
     endpoint(impl Into<String>) => Endpoint, text;
     /// A custom endpoint for S3 only; wins over `endpoint` from the same source.
     endpoint_url_s3(impl Into<String>) => EndpointUrlS3, text;
-    /// `true` forces virtual-hosted-style requests, `false` path style.
+    /// `true` asks for AWS's addressing rule (virtual-hosted where the name
+    /// can be a host label) also on custom endpoints, `false` forces path style.
     virtual_hosted_style_request(bool) => VirtualHostedStyleRequest, Value::Bool;
     /// The access key id of static credentials.
     access_key_id(impl Into<String>) => AccessKeyId, text;
@@ -415,6 +416,14 @@ setters! {
     fips(bool) => Fips, Value::Bool;
     /// S3 Transfer Acceleration endpoints.
     transfer_acceleration(bool) => Accelerate, Value::Bool;
+    /// `regional` (default) or `legacy`: `legacy` sends `us-east-1` requests
+    /// to the global endpoint `s3.amazonaws.com`.
+    s3_us_east_1_regional_endpoint(impl Into<String>) => S3UsEast1RegionalEndpoint, text;
+    /// Whether an access point ARN of another region is used in its own
+    /// region (default `true`) or refused.
+    use_arn_region(bool) => UseArnRegion, Value::Bool;
+    /// Refuses Multi-Region Access Point ARNs with AWS's error.
+    disable_multi_region_access_points(bool) => DisableMultiRegionAccessPoints, Value::Bool;
     /// The checksum of uploads (`x-amz-checksum-*`) and the check of
     /// downloads; see `request_checksum_calculation`.
     checksum_algorithm(ChecksumAlgorithm) => ChecksumAlgorithm, Value::Checksum;
@@ -429,7 +438,7 @@ setters! {
     response_checksum_validation(ChecksumWhen) => ResponseChecksumValidation, Value::ChecksumWhen;
     /// How conditional puts work: `etag` (default), `disabled`, or a DynamoDB lock table.
     conditional_put(ConditionalPut) => ConditionalPut, Value::ConditionalPut;
-    /// How "copy if not exists" works: S3's `If-None-Match` (default), `multipart`, a header, or DynamoDB.
+    /// How "copy if not exists" works: S3's `If-None-Match` (unset: on AWS only; refused on custom endpoints), `multipart`, a header, or DynamoDB.
     copy_if_not_exists(CopyIfNotExists) => CopyIfNotExists, Value::CopyIfNotExists;
     /// Never send object tags (`PutOptions::tags`).
     disable_tagging(bool) => DisableTagging, Value::Bool;

@@ -94,7 +94,9 @@ impl S3Store {
         &self.inner.bucket
     }
 
-    /// The region requests are signed for.
+    /// The configured region. Requests are signed for the endpoint's
+    /// region, which differs for `aws-global` (`us-east-1`) and access
+    /// point ARNs (the ARN's region).
     pub fn region(&self) -> &str {
         &self.inner.region
     }
@@ -374,7 +376,9 @@ impl S3Store {
     /// [`ErrorKind::AlreadyExists`] when the bucket exists.
     pub async fn create_bucket(&self) -> Result<()> {
         let mut req = S3Request::new("CreateBucket", Method::PUT, None);
-        if let Some(body) = xml::write_create_bucket_configuration(&self.inner.region) {
+        if let Some(body) =
+            xml::write_create_bucket_configuration(self.inner.endpoint.signing_region())
+        {
             req = req.body(Bytes::from(body));
         }
         self.inner.send(req).await?;

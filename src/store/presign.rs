@@ -253,7 +253,7 @@ impl S3Store {
             access_key_id: creds.access_key_id(),
             secret_key: creds.secret_key(),
             session_token: creds.session_token(),
-            region: &inner.region,
+            region: inner.endpoint.signing_region(),
             service: "s3",
             time: now,
             uri_encoding: UriEncoding::S3,
@@ -331,6 +331,36 @@ mod tests {
         );
         assert!(
             url.starts_with("https://examplebucket.s3.amazonaws.com/test.txt?"),
+            "{url}"
+        );
+    }
+
+    /// `aws-global` resolves to `s3.amazonaws.com` signed for `us-east-1`:
+    /// the AWS example again, without a custom endpoint.
+    #[tokio::test]
+    async fn presign_for_aws_global_signs_for_us_east_1() {
+        let url = S3Store::builder()
+            .without_env()
+            .bucket("examplebucket")
+            .region("aws-global")
+            .access_key_id("AKIAIOSFODNN7EXAMPLE")
+            .secret_access_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .presign_at(
+                Method::GET,
+                "test.txt",
+                Duration::from_secs(86400),
+                &PresignOptions::default(),
+                at(1_369_353_600),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            url.starts_with("https://examplebucket.s3.amazonaws.com/test.txt?")
+                && url.ends_with(
+                    "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+                ),
             "{url}"
         );
     }

@@ -81,6 +81,11 @@ impl S3StoreBuilder {
         endpoint.dual_stack = self.on(K::DualStack);
         endpoint.fips = self.on(K::Fips);
         endpoint.accelerate = self.on(K::Accelerate);
+        endpoint.use_global_endpoint = self
+            .text(K::S3UsEast1RegionalEndpoint)
+            .is_some_and(|v| v.eq_ignore_ascii_case("legacy"));
+        endpoint.use_arn_region = self.flag(K::UseArnRegion) != Some(false);
+        endpoint.disable_multi_region_access_points = self.on(K::DisableMultiRegionAccessPoints);
         let endpoint = endpoint.resolve(&bucket)?;
         self.check_encryption()?;
         // S3 Express session auth: for directory buckets on AWS, or when

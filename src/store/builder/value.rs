@@ -100,6 +100,7 @@ pub(super) fn parse(key: S3ConfigKey, raw: &str) -> Result<Value> {
         (_, K::ConditionalPut) => Value::ConditionalPut(trimmed.parse()?),
         (_, K::CopyIfNotExists) => Value::CopyIfNotExists(trimmed.parse()?),
         (_, K::ProxyExcludes) => Value::Text(trimmed.to_string()),
+        (_, K::S3UsEast1RegionalEndpoint) => Value::Text(trimmed.to_ascii_lowercase()),
         _ => text()?,
     };
     check(key, raw, &value)?;
@@ -127,6 +128,11 @@ pub(super) fn check(key: S3ConfigKey, raw: &str, value: &Value) -> Result<()> {
             )),
             None => Err(key.invalid(raw, "is not base64")),
         },
+        (K::S3UsEast1RegionalEndpoint, Value::Text(s))
+            if !s.eq_ignore_ascii_case("regional") && !s.eq_ignore_ascii_case("legacy") =>
+        {
+            Err(key.invalid(raw, "must be regional or legacy"))
+        }
         (K::UserAgent | K::DefaultContentType, Value::Text(s))
             if http::HeaderValue::from_str(s).is_err() =>
         {

@@ -324,10 +324,13 @@ impl StoreInner {
             Some(sessions) => Some(sessions.provider()),
             None => self.credentials.as_deref(),
         };
+        // The endpoint says what to sign for (`s3express` for directory
+        // buckets, the ARN's region for access points); `s3_express` on a
+        // custom endpoint asks for sessions, hence `s3express`, too.
         let service = if self.express.is_some() {
             super::express::SERVICE
         } else {
-            "s3"
+            self.endpoint.signing_name()
         };
 
         let state = &self.retry_state;
@@ -376,7 +379,7 @@ impl StoreInner {
                         access_key_id: creds.access_key_id(),
                         secret_key: creds.secret_key(),
                         session_token,
-                        region: &self.region,
+                        region: self.endpoint.signing_region(),
                         service,
                         time: signed_at,
                         uri_encoding: UriEncoding::S3,

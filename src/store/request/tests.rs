@@ -200,3 +200,70 @@ fn header_value_errors_never_show_a_secret_value() {
     assert!(e.to_string().contains("text/\\nplain"), "{e}");
     assert!(header_value("x-amz-security-token", "tok").is_ok_and(|v| v.is_sensitive()));
 }
+
+/// Records the URL and `Authorization` of each request; answers 204.
+#[derive(Debug, Default)]
+struct Recorder {
+    seen: Mutex<Vec<(String, String)>>,
+}
+
+impl HttpClient for Recorder {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse>> {
+        let auth = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((request.url, auth));
+        Box::pin(async { status(204) })
+    }
+}
+
+/// Regression: requests were signed for the configured region, so
+/// `aws-global` put `aws-global` into the credential scope, and an access
+/// point ARN in another region would have been signed for the wrong one.
+#[tokio::test]
+async fn requests_are_signed_for_the_endpoints_signing_region() {
+    let cases = [
+        (
+            "aws-global",
+            "photos",
+            "https://photos.s3.amazonaws.com/k",
+            "/us-east-1/s3/aws4_request",
+        ),
+        (
+            "us-east-1",
+            "arn:aws:s3:eu-west-1:123456789012:accesspoint/reports",
+            "https://reports-123456789012.s3-accesspoint.eu-west-1.amazonaws.com/k",
+            "/eu-west-1/s3/aws4_request",
+        ),
+    ];
+    for (region, bucket, url, scope) in cases {
+        let recorder = Arc::new(Recorder::default());
+        let store = S3Store::builder()
+            .without_env()
+            .bucket(bucket)
+            .region(region)
+            .access_key_id("AKID")
+            .secret_access_key("SECRET")
+            .http_client(Arc::clone(&recorder))
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .delete("k")
+            .await
+            .unwrap_or_else(|e| panic!("{bucket}: {e}"));
+        let seen = recorder
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert_eq!(seen[0].0, url);
+        assert!(seen[0].1.contains(scope), "{}", seen[0].1);
+    }
+}
