@@ -314,6 +314,38 @@ impl BucketEndpoint {
         }
     }
 
+    /// Where service-level calls (ListBuckets) go: this endpoint without
+    /// `bucket` (the name this endpoint was resolved for), path `/`.
+    /// `None` where no such endpoint exists: S3 Express zonal hosts, access
+    /// points, and hosts that do not carry the bucket as resolved.
+    pub fn service_endpoint(&self, bucket: &str) -> Option<BucketEndpoint> {
+        if self.express {
+            return None;
+        }
+        let (host, path_prefix) = match self.style {
+            AddressingStyle::Path => {
+                let suffix = format!("/{}", crate::sign::uri_encode(bucket, true));
+                (
+                    self.host.clone(),
+                    self.path_prefix.strip_suffix(&suffix)?.to_string(),
+                )
+            }
+            AddressingStyle::VirtualHosted => (
+                self.host.strip_prefix(&format!("{bucket}."))?.to_string(),
+                self.path_prefix.clone(),
+            ),
+        };
+        Some(BucketEndpoint {
+            scheme: self.scheme,
+            host,
+            path_prefix,
+            style: AddressingStyle::Path,
+            express: false,
+            signing_name: self.signing_name,
+            signing_region: self.signing_region.clone(),
+        })
+    }
+
     /// The absolute URL of `key` with an already encoded `query` (may be empty).
     pub fn url(&self, key: &str, query: &str) -> String {
         self.url_for_path(&self.path(key), query)

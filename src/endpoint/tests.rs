@@ -637,3 +637,27 @@ fn dns_safety() {
         assert!(!is_dns_safe(bad), "{bad}");
     }
 }
+
+#[test]
+fn service_endpoint_drops_the_bucket() {
+    let aws = Endpoint::aws("eu-west-1").resolve("photos").expect("resolves");
+    let service = aws.service_endpoint("photos").expect("a service root");
+    assert_eq!(service.host(), "s3.eu-west-1.amazonaws.com");
+    assert_eq!(service.bucket_path(), "/");
+    let mut custom = Endpoint::custom("http://127.0.0.1:4566/base", "us-east-1");
+    custom.allow_http = true;
+    let b = custom.resolve("my bucket").expect("resolves");
+    let service = b.service_endpoint("my bucket").expect("a service root");
+    assert_eq!(
+        service.url_for_path(&service.bucket_path(), ""),
+        "http://127.0.0.1:4566/base"
+    );
+    let express = Endpoint::aws("us-west-2")
+        .resolve("mybucket--usw2-az1--x-s3")
+        .expect("resolves");
+    assert!(
+        express
+            .service_endpoint("mybucket--usw2-az1--x-s3")
+            .is_none()
+    );
+}

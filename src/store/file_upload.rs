@@ -36,13 +36,20 @@ const READ_CHUNK: usize = 1024 * 1024;
 
 impl S3Store {
     /// PutObject of the `size` bytes of the file at `path`, read while sending.
-    pub(crate) async fn put_file(&self, key: &str, path: &Path, size: u64) -> Result<PutResult> {
+    pub(crate) async fn put_file(
+        &self,
+        key: &str,
+        path: &Path,
+        size: u64,
+        options: &PutOptions,
+    ) -> Result<PutResult> {
         let full = self.full_key(key);
         check_key(&full)?;
-        let digests = digest_file_range(self, path, 0, size, size >= UNSIGNED_PUT_MIN).await?;
+        let checksum = options.checksum.or(self.inner.checksum);
+        let digests =
+            digest_file_range(self, path, (0, size), checksum, size >= UNSIGNED_PUT_MIN).await?;
         let body = RequestBody::from_file(path, 0, size);
-        self.put_request(key, &full, body, &PutOptions::default(), false, digests)
-            .await
+        self.put_body(key, body, options, digests).await
     }
 }
 
@@ -53,12 +60,15 @@ pub(crate) async fn upload_file_multipart(
     store: &S3Store,
     key: &str,
     path: &Path,
-    size: u64,
-    part_size: u64,
+    (size, part_size): (u64, u64),
     max_concurrency: usize,
+    options: &PutOptions,
     tracker: Arc<Tracker>,
 ) -> Result<PutResult> {
-    let upload_id: Arc<str> = store.create_multipart_upload(key).await?.into();
+    let upload_id: Arc<str> = store
+        .create_multipart_upload_opts(key, options)
+        .await?
+        .into();
     // From here on the upload is aborted on any error and if this future is
     // dropped (its part tasks are cancelled with the JoinSet).
     let guard = UploadGuard::new(store, key, upload_id);
@@ -75,7 +85,7 @@ pub(crate) async fn upload_file_multipart(
     let outcome = match uploaded {
         Ok(parts) => {
             store
-                .complete_multipart_upload(key, guard.upload_id(), &parts)
+                .complete_multipart_upload_opts(key, guard.upload_id(), &parts, &options.mode)
                 .await
         }
         Err(e) => Err(e),
@@ -122,7 +132,9 @@ async fn upload_parts(
             Arc::clone(tracker),
         );
         in_flight.spawn(async move {
-            let digests = digest_file_range(&task_store, &path, offset, len, true).await?;
+            let checksum = task_store.inner.checksum;
+            let digests =
+                digest_file_range(&task_store, &path, (offset, len), checksum, true).await?;
             let body = RequestBody::from_file(&path, offset, len);
             let part = task_store
                 .upload_part_body(&task_key, &id, number, body, digests)
@@ -143,20 +155,19 @@ async fn upload_parts(
 }
 
 /// The digests the request for bytes `offset..offset + len` of the file at
-/// `path` needs (see the module docs), read on the blocking pool; `None`
-/// when it needs none (no checksum, payload not signed). `large_upload` as
-/// in `S3Request::large_upload`.
+/// `path` needs (see the module docs): its `checksum` and, when the payload
+/// is signed, its SHA-256, read on the blocking pool; `None` when it needs
+/// none. `large_upload` as in `S3Request::large_upload`.
 ///
 /// # Errors
 /// The file cannot be read, or holds fewer bytes than the range.
 async fn digest_file_range(
     store: &S3Store,
     path: &Path,
-    offset: u64,
-    len: u64,
+    (offset, len): (u64, u64),
+    checksum: Option<ChecksumAlgorithm>,
     large_upload: bool,
 ) -> Result<Option<Precomputed>> {
-    let checksum = store.inner.checksum;
     let sha256 = store.inner.signs_payload(large_upload, checksum);
     if checksum.is_none() && !sha256 {
         return Ok(None);

@@ -15,6 +15,7 @@
 //! Messages name the full key. Both live in `settings.rs`; without a
 //! prefix they return the key unchanged.
 
+mod buckets;
 mod builder;
 mod checksums;
 mod chunked_body;

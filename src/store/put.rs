@@ -217,12 +217,25 @@ impl S3Store {
     /// # Ok(()) }
     /// ```
     pub async fn put_opts(&self, key: &str, data: Bytes, options: PutOptions) -> Result<PutResult> {
+        self.put_body(key, data.into(), &options, None).await
+    }
+
+    /// PutObject of any body with `options`, its condition carried out as
+    /// the store's `conditional_put` says (see [`put_opts`](Self::put_opts));
+    /// `precomputed` holds a file body's digests.
+    pub(crate) async fn put_body(
+        &self,
+        key: &str,
+        body: RequestBody,
+        options: &PutOptions,
+        precomputed: Option<Precomputed>,
+    ) -> Result<PutResult> {
         let full = self.full_key(key);
         check_key(&full)?;
         let writes = &self.settings.writes;
         match (&options.mode, &writes.conditional_put) {
             (PutMode::Overwrite, _) => {
-                self.put_request(key, &full, data.into(), &options, false, None)
+                self.put_request(key, &full, body, options, false, precomputed)
                     .await
             }
             (_, ConditionalPut::Disabled) => Err(Error::new(
@@ -239,12 +252,12 @@ impl S3Store {
                 };
                 let lock = super::dynamo::DynamoLock::new(self, table, *timeout_ms)?;
                 lock.conditional_op(self, &full, etag, || {
-                    self.put_request(key, &full, data.into(), &options, false, None)
+                    self.put_request(key, &full, body, options, false, precomputed)
                 })
                 .await
             }
             (mode, _) => self
-                .put_request(key, &full, data.into(), &options, true, None)
+                .put_request(key, &full, body, options, true, precomputed)
                 .await
                 .map_err(|e| conditional_error(e, mode)),
         }

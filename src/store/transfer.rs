@@ -20,6 +20,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
 use super::progress::{ProgressCallback, Tracker};
+use super::put::PutOptions;
 use super::types::{GetOptions, ObjectMeta, PutResult};
 use super::writer::MultipartWriter;
 use super::{S3Store, check_key};
@@ -217,6 +218,29 @@ impl Transfer {
     where
         S: Stream<Item = Result<Bytes>> + Send,
     {
+        self.put_stream_opts(key, data, PutOptions::default(), progress)
+            .await
+    }
+
+    /// As [`put_stream`](Self::put_stream), writing the object with
+    /// `options`: attributes, metadata, tags, encryption and the condition
+    /// ([`PutMode::Create`](super::PutMode::Create) / `Update`, checked by
+    /// the single PUT or at CompleteMultipartUpload).
+    ///
+    /// # Errors
+    /// As [`put_stream`](Self::put_stream); `AlreadyExists` /
+    /// `PreconditionFailed` when the condition fails (a multipart upload is
+    /// then aborted).
+    pub async fn put_stream_opts<S>(
+        &self,
+        key: &str,
+        data: S,
+        options: PutOptions,
+        progress: Option<ProgressCallback>,
+    ) -> Result<PutResult>
+    where
+        S: Stream<Item = Result<Bytes>> + Send,
+    {
         check_key(&self.store.full_key(key))?;
         let tracker = Tracker::new(progress, None);
         let mut data = pin!(data);
@@ -239,14 +263,15 @@ impl Transfer {
         if ended {
             let body = concat(head);
             let len = body.len() as u64;
-            let put = self.store.put(key, body).await?;
+            let put = self.store.put_opts(key, body, options).await?;
             tracker.add(len);
             tracker.finish();
             return Ok(put);
         }
         let part_size = self.config.part_size_for(None)?;
         let mut writer = MultipartWriter::new(self.store.clone(), key, part_size, &self.config)
-            .with_tracker(tracker);
+            .with_tracker(tracker)
+            .with_options(options);
         for chunk in head {
             writer.put_part(chunk).await?;
         }
@@ -278,6 +303,27 @@ impl Transfer {
         path: impl AsRef<Path>,
         progress: Option<ProgressCallback>,
     ) -> Result<PutResult> {
+        self.upload_file_opts(key, path, PutOptions::default(), progress)
+            .await
+    }
+
+    /// As [`upload_file`](Self::upload_file), writing the object with
+    /// `options` (boto3's `ExtraArgs`): `Content-Type` and the other
+    /// attributes, metadata, tags, a per-upload checksum and the condition
+    /// ([`PutMode::Create`](super::PutMode::Create) / `Update`, on the
+    /// single PUT or at CompleteMultipartUpload).
+    ///
+    /// # Errors
+    /// As [`upload_file`](Self::upload_file); `AlreadyExists` /
+    /// `PreconditionFailed` when the condition fails (a multipart upload is
+    /// then aborted).
+    pub async fn upload_file_opts(
+        &self,
+        key: &str,
+        path: impl AsRef<Path>,
+        options: PutOptions,
+        progress: Option<ProgressCallback>,
+    ) -> Result<PutResult> {
         let path = path.as_ref();
         check_key(&self.store.full_key(key))?;
         let file = tokio::fs::File::open(path)
@@ -293,7 +339,7 @@ impl Transfer {
         // Bodies are read from the file while sent (RequestBody::File): no
         // part is held in memory, and a retry resends the same bytes.
         if size < self.config.multipart_threshold {
-            let put = self.store.put_file(key, path, size).await?;
+            let put = self.store.put_file(key, path, size, &options).await?;
             tracker.add(size);
             tracker.finish();
             return Ok(put);
@@ -303,9 +349,9 @@ impl Transfer {
             &self.store,
             key,
             path,
-            size,
-            part_size,
+            (size, part_size),
             self.config.max_concurrency,
+            &options,
             tracker,
         )
         .await
@@ -484,6 +530,52 @@ impl S3Store {
     {
         self.default_transfer()
             .put_stream(key, data, progress)
+            .await
+    }
+
+    /// [`Transfer::put_stream_opts`] with the store's transfer configuration.
+    ///
+    /// # Errors
+    /// As [`Transfer::put_stream_opts`].
+    pub async fn put_stream_opts<S>(
+        &self,
+        key: &str,
+        data: S,
+        options: PutOptions,
+        progress: Option<ProgressCallback>,
+    ) -> Result<PutResult>
+    where
+        S: Stream<Item = Result<Bytes>> + Send,
+    {
+        self.default_transfer()
+            .put_stream_opts(key, data, options, progress)
+            .await
+    }
+
+    /// [`Transfer::upload_file_opts`] with the store's transfer configuration.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// use s3lite::{PutMode, PutOptions};
+    /// let options = PutOptions::default()
+    ///     .with_content_type("application/vnd.apache.parquet")
+    ///     .with_metadata("source", "nightly")
+    ///     .with_mode(PutMode::Create);
+    /// store.upload_file_opts("2026/12/03.parquet", "/data/out.parquet", options, None).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Transfer::upload_file_opts`].
+    pub async fn upload_file_opts(
+        &self,
+        key: &str,
+        path: impl AsRef<Path>,
+        options: PutOptions,
+        progress: Option<ProgressCallback>,
+    ) -> Result<PutResult> {
+        self.default_transfer()
+            .upload_file_opts(key, path, options, progress)
             .await
     }
 

@@ -14,6 +14,7 @@ use tokio::io::AsyncWrite;
 use tokio::task::{JoinError, JoinHandle, JoinSet};
 
 use super::progress::{ProgressCallback, Tracker};
+use super::put::PutOptions;
 use super::transfer::{MAX_PARTS, TransferConfig};
 use super::{S3Store, check_key};
 use crate::error::{Error, ErrorKind, Result};
@@ -29,14 +30,23 @@ impl super::transfer::Transfer {
     /// # Errors
     /// `InvalidInput` for a bad key.
     pub fn multipart_writer(&self, key: &str) -> Result<MultipartWriter> {
+        self.multipart_writer_opts(key, PutOptions::default())
+    }
+
+    /// A [`MultipartWriter`] for `key` that writes the object with
+    /// `options`: attributes, metadata, tags and encryption on the upload,
+    /// and the condition (`PutMode::Create` / `Update`) on its completion
+    /// (or on the single PUT of an object smaller than one part).
+    ///
+    /// # Errors
+    /// `InvalidInput` for a bad key.
+    pub fn multipart_writer_opts(&self, key: &str, options: PutOptions) -> Result<MultipartWriter> {
         check_key(key)?;
         let part_size = self.config.part_size_for(None)?;
-        Ok(MultipartWriter::new(
-            self.store.clone(),
-            key,
-            part_size,
-            &self.config,
-        ))
+        Ok(
+            MultipartWriter::new(self.store.clone(), key, part_size, &self.config)
+                .with_options(options),
+        )
     }
 }
 
@@ -82,6 +92,8 @@ pub struct MultipartWriter {
     next_part: u32,
     phase: Phase,
     tracker: Arc<Tracker>,
+    /// How the object is written: attributes on create, condition on complete.
+    options: Arc<PutOptions>,
 }
 
 enum Upload {
@@ -121,7 +133,15 @@ impl MultipartWriter {
             next_part: 1,
             phase: Phase::Writing,
             tracker: Tracker::new(None, None),
+            options: Arc::default(),
         }
+    }
+
+    /// Writes the object with `options` (see
+    /// [`Transfer::multipart_writer_opts`](super::transfer::Transfer::multipart_writer_opts)).
+    pub(crate) fn with_options(mut self, options: PutOptions) -> Self {
+        self.options = Arc::new(options);
+        self
     }
 
     /// Reports progress to `callback`: bytes of acknowledged parts, and the
@@ -374,8 +394,9 @@ impl MultipartWriter {
                 Upload::NotStarted => {
                     let store = self.store.clone();
                     let key = self.key.clone();
+                    let options = Arc::clone(&self.options);
                     self.upload = Upload::Creating(tokio::spawn(async move {
-                        store.create_multipart_upload(&key).await
+                        store.create_multipart_upload_opts(&key, &options).await
                     }));
                 }
                 Upload::Creating(handle) => {
@@ -462,9 +483,10 @@ impl MultipartWriter {
                 // Less than one part: a plain PUT, no upload to clean up.
                 let data = std::mem::take(&mut self.buffer).freeze();
                 let tracker = Arc::clone(&self.tracker);
+                let options = PutOptions::clone(&self.options);
                 self.phase = Phase::Completing(Box::pin(async move {
                     let len = data.len() as u64;
-                    let put = store.put(&key, data).await?;
+                    let put = store.put_opts(&key, data, options).await?;
                     tracker.add(len);
                     Ok(put)
                 }));
@@ -488,8 +510,11 @@ impl MultipartWriter {
             let id = Arc::clone(id);
             let mut parts = std::mem::take(&mut self.parts);
             parts.sort_by_key(|p| p.part_number);
+            let options = Arc::clone(&self.options);
             self.phase = Phase::Completing(Box::pin(async move {
-                store.complete_multipart_upload(&key, &id, &parts).await
+                store
+                    .complete_multipart_upload_opts(&key, &id, &parts, &options.mode)
+                    .await
             }));
         }
     }

@@ -144,6 +144,9 @@ pub(crate) struct S3Request {
     /// Sign with the store's own credentials even on an S3 Express bucket
     /// (CreateSession itself).
     pub(crate) base_credentials: bool,
+    /// A call on the service, not the bucket (ListBuckets): sent to the
+    /// endpoint without the bucket, path `/`.
+    pub(crate) service_level: bool,
 }
 
 impl S3Request {
@@ -163,6 +166,7 @@ impl S3Request {
             body_checksum: None,
             large_upload: false,
             base_credentials: false,
+            service_level: false,
         }
     }
 
@@ -284,13 +288,29 @@ impl StoreInner {
             body_checksum,
             large_upload,
             base_credentials,
+            service_level,
         } = req;
         let target = self.target(key.as_deref());
-        let path = match &key {
-            Some(k) => self.endpoint.path(k),
-            None => self.endpoint.bucket_path(),
+        // Service-level calls go to the endpoint without the bucket.
+        let service = match service_level {
+            false => None,
+            true => Some(self.endpoint.service_endpoint(&self.bucket).ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!(
+                        "{op}: the endpoint of bucket {} has no service endpoint (S3 Express or an access point)",
+                        self.bucket
+                    ),
+                )
+            })?),
         };
-        let url = self.endpoint.url_for_path(&path, &query);
+        let endpoint = service.as_ref().unwrap_or(&self.endpoint);
+        let path = match (&key, service_level) {
+            (_, true) => endpoint.bucket_path(),
+            (Some(k), false) => endpoint.path(k),
+            (None, false) => endpoint.bucket_path(),
+        };
+        let url = endpoint.url_for_path(&path, &query);
         let mut payload = match &body {
             RequestBody::Empty => PayloadHash::Empty,
             _ if !self.signs_payload(large_upload, body_checksum) => PayloadHash::Unsigned,
@@ -303,7 +323,7 @@ impl StoreInner {
                 None => PayloadHash::Unsigned,
             },
         };
-        headers.insert(HOST, header_value("host", self.endpoint.host())?);
+        headers.insert(HOST, header_value("host", endpoint.host())?);
         if self.request_payer {
             headers.insert("x-amz-request-payer", HeaderValue::from_static("requester"));
         }
