@@ -640,7 +640,9 @@ fn dns_safety() {
 
 #[test]
 fn service_endpoint_drops_the_bucket() {
-    let aws = Endpoint::aws("eu-west-1").resolve("photos").expect("resolves");
+    let aws = Endpoint::aws("eu-west-1")
+        .resolve("photos")
+        .expect("resolves");
     let service = aws.service_endpoint("photos").expect("a service root");
     assert_eq!(service.host(), "s3.eu-west-1.amazonaws.com");
     assert_eq!(service.bucket_path(), "/");

@@ -120,6 +120,19 @@ impl PayloadHash {
         PayloadHash::Hex(hex)
     }
 
+    /// The hash of a body held as several buffers, in order (the same as
+    /// [`for_body`](Self::for_body) of their concatenation).
+    pub fn for_chunks<B: AsRef<[u8]>>(chunks: &[B]) -> Self {
+        if chunks.iter().all(|c| c.as_ref().is_empty()) {
+            return PayloadHash::Empty;
+        }
+        let mut h = Sha256::new();
+        for c in chunks {
+            h.update(c.as_ref());
+        }
+        PayloadHash::from_digest(&h.finalize().into())
+    }
+
     /// The value as it appears in the canonical request.
     pub fn as_str(&self) -> &str {
         match self {
@@ -814,6 +827,14 @@ mod tests {
     #[test]
     fn payload_hash_for_body() {
         assert_eq!(PayloadHash::for_body(b""), PayloadHash::Empty);
+        assert_eq!(
+            PayloadHash::for_chunks::<&[u8]>(&[b"", b""]),
+            PayloadHash::Empty
+        );
+        assert_eq!(
+            PayloadHash::for_chunks(&[&b"Welcome to "[..], b"Amazon S3."]),
+            PayloadHash::for_body(b"Welcome to Amazon S3.")
+        );
         assert_eq!(PayloadHash::for_body(b"").as_str(), EMPTY_SHA256);
         assert_eq!(
             PayloadHash::for_body(b"Welcome to Amazon S3.").as_str(),

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use super::request::S3Request;
 use crate::checksum::{self, ChecksumAlgorithm, Hasher};
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::{RequestBody, ResponseBody};
+use crate::transport::ResponseBody;
 use crate::xml::{CompleteMultipartUploadResult, CompletedPart};
 
 /// The smallest PutObject whose payload may go `UNSIGNED-PAYLOAD` over
@@ -63,16 +63,20 @@ pub(crate) fn add_checksum(
     let Some(alg) = algorithm else {
         return Ok((req, None));
     };
-    let value = match &req.body {
-        RequestBody::Empty => checksum::checksum_base64(alg, b""),
+    let Some(chunks) = req.body.memory_chunks() else {
+        return Ok((req, None));
+    };
+    let value = if alg == ChecksumAlgorithm::Sha256 {
         // The SHA-256 is also the signed payload hash: compute it once.
-        RequestBody::Bytes(b) if alg == ChecksumAlgorithm::Sha256 => {
-            let digest: [u8; 32] = Sha256::digest(b).into();
-            req.body_sha256 = Some(digest);
-            crate::encoding::encode_base64(&digest)
-        }
-        RequestBody::Bytes(b) => checksum::checksum_base64(alg, b),
-        _ => return Ok((req, None)),
+        let mut h = Sha256::new();
+        chunks.iter().for_each(|c| h.update(c));
+        let digest: [u8; 32] = h.finalize().into();
+        req.body_sha256 = Some(digest);
+        crate::encoding::encode_base64(&digest)
+    } else {
+        let mut h = checksum::Hasher::new(alg);
+        chunks.iter().for_each(|c| h.update(c));
+        h.finish_base64()
     };
     let req = set_checksum(req, alg, &value)?;
     Ok((req, Some(value)))

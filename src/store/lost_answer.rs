@@ -36,9 +36,13 @@ pub(crate) enum Fingerprint {
 }
 
 impl Fingerprint {
-    /// The ETag of a single-part object holding `body`.
-    pub(crate) fn of_body(body: &[u8]) -> Self {
-        Fingerprint::Etag(crate::encoding::encode_hex(&crate::encoding::md5(body)))
+    /// The ETag of a single-part object holding `body`, given as its
+    /// buffers in order.
+    pub(crate) fn of_body(body: &[bytes::Bytes]) -> Self {
+        use md5::Digest;
+        let mut h = md5::Md5::new();
+        body.iter().for_each(|c| h.update(c));
+        Fingerprint::Etag(crate::encoding::encode_hex(&h.finalize()))
     }
 }
 
@@ -193,7 +197,7 @@ mod tests {
     #[test]
     fn body_fingerprint_is_the_hex_md5() {
         assert_eq!(
-            Fingerprint::of_body(b""),
+            Fingerprint::of_body(&[]),
             Fingerprint::Etag("d41d8cd98f00b204e9800998ecf8427e".into())
         );
     }

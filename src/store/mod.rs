@@ -27,6 +27,7 @@ mod file_upload;
 mod list;
 mod lost_answer;
 mod multipart;
+mod part_buffer;
 mod presign;
 mod progress;
 mod put;

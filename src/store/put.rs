@@ -277,8 +277,8 @@ impl S3Store {
     ) -> Result<PutResult> {
         // What the object must show if a retry finds that a lost attempt wrote it.
         let mut prints = Vec::new();
-        if conditional && let RequestBody::Bytes(b) = &body {
-            prints.push(Fingerprint::of_body(b));
+        if conditional && let Some(chunks) = body.memory_chunks() {
+            prints.push(Fingerprint::of_body(chunks));
         }
         let large = body
             .len_hint()

@@ -9,16 +9,17 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use tokio::io::AsyncWrite;
 use tokio::task::{JoinError, JoinHandle, JoinSet};
 
+use super::part_buffer::{BufferPool, PartBuffer};
 use super::progress::{ProgressCallback, Tracker};
 use super::put::PutOptions;
 use super::transfer::{MAX_PARTS, TransferConfig};
 use super::{S3Store, check_key};
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::BoxFuture;
+use crate::transport::{BoxFuture, RequestBody};
 use crate::xml::CompletedPart;
 
 use super::types::PutResult;
@@ -55,11 +56,15 @@ impl super::transfer::Transfer {
 /// Data is cut into parts of exactly the configured part size (the last may
 /// be smaller: Cloudflare R2 rejects uneven parts); up to `max_concurrency`
 /// parts upload at once, and writing waits while that many are in flight;
-/// a new part buffer is started only when a part may be sent, so parts in
-/// memory stay at most `max_concurrency` (`part size x max_concurrency`
-/// bytes). The upload starts
-/// with the first full part; an object smaller than one part is written with
-/// a single PUT instead.
+/// a new part is started only when a part may be sent, so parts in memory
+/// stay at most `max_concurrency` (`part size x max_concurrency` bytes).
+/// [`put_part`](Self::put_part) keeps the caller's `Bytes` as they are
+/// (sliced at part boundaries, never copied) and sends a part made of
+/// several of them as one body; `AsyncWrite` copies its borrowed slices into
+/// part buffers that are reused once their part is sent. Signing and
+/// checksums run on the part's own task, not on the one that feeds the
+/// writer. The upload starts with the first full part; an object smaller
+/// than one part is written with a single PUT instead.
 ///
 /// The object appears only when [`complete`](Self::complete) (or
 /// `AsyncWrite::poll_shutdown`) succeeds. On any error the upload is aborted
@@ -85,7 +90,10 @@ pub struct MultipartWriter {
     key: String,
     part_size: usize,
     max_concurrency: usize,
-    buffer: BytesMut,
+    /// The part being filled (the caller's chunks, uncopied).
+    part: PartBuffer,
+    /// Copy buffers for borrowed input (`AsyncWrite`), reused across parts.
+    pool: BufferPool,
     upload: Upload,
     in_flight: JoinSet<Result<CompletedPart>>,
     parts: Vec<CompletedPart>,
@@ -126,7 +134,8 @@ impl MultipartWriter {
             // targets; on 32-bit ones clamp to what memory can hold anyway.
             part_size: usize::try_from(part_size).unwrap_or(usize::MAX),
             max_concurrency: config.max_concurrency.max(1),
-            buffer: BytesMut::new(),
+            part: PartBuffer::default(),
+            pool: BufferPool::new(config.max_concurrency.max(1) + 1),
             upload: Upload::NotStarted,
             in_flight: JoinSet::new(),
             parts: Vec::new(),
@@ -174,8 +183,9 @@ impl MultipartWriter {
     }
 
     /// Appends `data` to the object. Data is cut into parts of the part
-    /// size whatever the size of `data`; a `data` of whole parts is sliced
-    /// without copying. Waits while `max_concurrency` parts are in flight.
+    /// size whatever the size of `data`, without copying: parts are slices
+    /// of the chunks given. Waits while `max_concurrency` parts are in
+    /// flight.
     ///
     /// # Errors
     /// The first failed part or start of the upload (the upload is then
@@ -321,36 +331,37 @@ impl MultipartWriter {
     fn poll_put(&mut self, cx: &mut Context<'_>, data: &mut Bytes) -> Poll<Result<()>> {
         self.check_writing()?;
         loop {
-            if self.buffer.len() >= self.part_size {
+            if self.part.len() >= self.part_size {
                 ready!(self.poll_slot(cx))?;
-                let part = std::mem::take(&mut self.buffer).freeze();
+                let part = self.part.take();
                 self.dispatch(part)?;
             }
             if data.is_empty() {
                 return Poll::Ready(Ok(()));
             }
-            if self.buffer.is_empty() && data.len() >= self.part_size {
+            if self.part.is_empty() && data.len() >= self.part_size {
                 ready!(self.poll_slot(cx))?;
                 let part = data.split_to(self.part_size);
-                self.dispatch(part)?;
+                self.dispatch(vec![part])?;
                 continue;
             }
             ready!(self.poll_buffer(cx))?;
-            let n = data.len().min(self.part_size - self.buffer.len());
-            self.buffer_extend(&data.split_to(n));
+            let n = data.len().min(self.part_size - self.part.len());
+            // The caller's bytes, sliced, not copied.
+            self.part.push(data.split_to(n));
         }
     }
 
     fn poll_write_bytes(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<Result<usize>> {
         self.check_writing()?;
-        if self.buffer.len() >= self.part_size {
+        if self.part.len() >= self.part_size {
             ready!(self.poll_slot(cx))?;
-            let part = std::mem::take(&mut self.buffer).freeze();
+            let part = self.part.take();
             self.dispatch(part)?;
         }
         ready!(self.poll_buffer(cx))?;
-        let n = buf.len().min(self.part_size - self.buffer.len());
-        self.buffer_extend(&buf[..n]);
+        let n = buf.len().min(self.part_size - self.part.len());
+        self.part.copy_from(&buf[..n], self.part_size, &self.pool);
         Poll::Ready(Ok(n))
     }
 
@@ -358,7 +369,7 @@ impl MultipartWriter {
     /// so parts in memory (in flight plus the one filling) stay at most
     /// `max_concurrency`.
     fn poll_buffer(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
-        if self.buffer.capacity() == 0 && !matches!(self.upload, Upload::NotStarted) {
+        if self.part.is_empty() && !matches!(self.upload, Upload::NotStarted) {
             ready!(self.poll_slot(cx))?;
         }
         Poll::Ready(Ok(()))
@@ -366,9 +377,9 @@ impl MultipartWriter {
 
     fn poll_flush_parts(&mut self, cx: &mut Context<'_>) -> Poll<Result<()>> {
         self.check_writing()?;
-        if self.buffer.len() >= self.part_size {
+        if self.part.len() >= self.part_size {
             ready!(self.poll_slot(cx))?;
-            let part = std::mem::take(&mut self.buffer).freeze();
+            let part = self.part.take();
             self.dispatch(part)?;
         }
         // Surface failed parts early without waiting for the others.
@@ -376,14 +387,6 @@ impl MultipartWriter {
             self.record(done)?;
         }
         Poll::Ready(Ok(()))
-    }
-
-    fn buffer_extend(&mut self, data: &[u8]) {
-        if self.buffer.capacity() == 0 {
-            // One allocation of exactly one part, handed to the part upload whole.
-            self.buffer.reserve(self.part_size);
-        }
-        self.buffer.extend_from_slice(data);
     }
 
     /// Ready when the upload has started and a part may be sent.
@@ -424,8 +427,8 @@ impl MultipartWriter {
         Poll::Ready(Ok(()))
     }
 
-    /// Starts uploading `data` as the next part; [`poll_slot`](Self::poll_slot) first.
-    fn dispatch(&mut self, data: Bytes) -> Result<()> {
+    /// Starts uploading `chunks` as the next part; [`poll_slot`](Self::poll_slot) first.
+    fn dispatch(&mut self, chunks: Vec<Bytes>) -> Result<()> {
         let Upload::Open(id) = &self.upload else {
             return Err(Error::new(
                 ErrorKind::Service,
@@ -444,10 +447,18 @@ impl MultipartWriter {
         let key = self.key.clone();
         let id = Arc::clone(id);
         let tracker = Arc::clone(&self.tracker);
+        let (pool, part_size) = (self.pool.clone(), self.part_size);
+        // Signing, checksums and sending run on this task, off the one that
+        // feeds the writer.
         self.in_flight.spawn(async move {
-            let len = data.len() as u64;
-            let part = store.upload_part(&key, &id, number, data).await?;
+            let len: u64 = chunks.iter().map(|c| c.len() as u64).sum();
+            let body = RequestBody::from_chunks(chunks.clone());
+            let part = store
+                .upload_part_body(&key, &id, number, body, None)
+                .await?;
             tracker.add(len);
+            // The request has dropped its references: copy buffers go back.
+            pool.give_back(chunks, part_size);
             Ok(part)
         });
         Ok(())
@@ -481,20 +492,20 @@ impl MultipartWriter {
             let key = self.key.clone();
             if matches!(self.upload, Upload::NotStarted) {
                 // Less than one part: a plain PUT, no upload to clean up.
-                let data = std::mem::take(&mut self.buffer).freeze();
+                let data = RequestBody::from_chunks(self.part.take());
                 let tracker = Arc::clone(&self.tracker);
-                let options = PutOptions::clone(&self.options);
+                let options = Arc::clone(&self.options);
                 self.phase = Phase::Completing(Box::pin(async move {
-                    let len = data.len() as u64;
-                    let put = store.put_opts(&key, data, options).await?;
+                    let len = data.len_hint().unwrap_or(0);
+                    let put = store.put_body(&key, data, &options, None).await?;
                     tracker.add(len);
                     Ok(put)
                 }));
                 continue;
             }
-            if !self.buffer.is_empty() {
+            if !self.part.is_empty() {
                 ready!(self.poll_slot(cx))?;
-                let part = std::mem::take(&mut self.buffer).freeze();
+                let part = self.part.take();
                 self.dispatch(part)?;
             }
             while let Some(done) = ready!(self.in_flight.poll_join_next(cx)) {

@@ -31,6 +31,10 @@ pub enum RequestBody {
     Empty,
     /// A body held in memory; `Content-Length` is set from its length.
     Bytes(Bytes),
+    /// A body held in memory as several buffers, sent one after the other
+    /// without being joined (a multipart part assembled from the caller's
+    /// chunks); `Content-Length` is their total length. Cloning shares them.
+    Chunks(Arc<[Bytes]>),
     /// A body produced chunk by chunk. Set `Content-Length` in the request
     /// headers when the length is known (S3 requires it for a plain
     /// `PutObject`); otherwise the body is sent with chunked encoding. An
@@ -70,12 +74,34 @@ impl RequestBody {
         }
     }
 
+    /// A body of several in-memory buffers, in order; see
+    /// [`RequestBody::Chunks`]. One buffer gives [`RequestBody::Bytes`].
+    pub fn from_chunks(chunks: Vec<Bytes>) -> Self {
+        match <[Bytes; 1]>::try_from(chunks) {
+            Ok([one]) => RequestBody::Bytes(one),
+            Err(many) => RequestBody::Chunks(many.into()),
+        }
+    }
+
+    /// The in-memory buffers of a `Bytes` or `Chunks` body, in order;
+    /// `None` for the other kinds.
+    pub fn memory_chunks(&self) -> Option<&[Bytes]> {
+        match self {
+            RequestBody::Empty => Some(&[]),
+            RequestBody::Bytes(b) => Some(std::slice::from_ref(b)),
+            RequestBody::Chunks(c) => Some(c),
+            _ => None,
+        }
+    }
+
     /// The body's length when known without reading it: `Some(0)` for
-    /// `Empty`, the length for `Bytes` and `File`, `None` for `Stream`.
+    /// `Empty`, the length for `Bytes`, `Chunks` and `File`, `None` for
+    /// `Stream`.
     pub fn len_hint(&self) -> Option<u64> {
         match self {
             RequestBody::Empty => Some(0),
             RequestBody::Bytes(b) => Some(b.len() as u64),
+            RequestBody::Chunks(c) => Some(c.iter().map(|b| b.len() as u64).sum()),
             RequestBody::File { len, .. } => Some(*len),
             RequestBody::Stream(_) => None,
         }
@@ -86,12 +112,13 @@ impl RequestBody {
         !matches!(self, RequestBody::Stream(_))
     }
 
-    /// A copy for a retry: `Some` for `Empty`, `Bytes` (no data copied) and
-    /// `File` (the file is read again), `None` for `Stream`.
+    /// A copy for a retry: `Some` for `Empty`, `Bytes` and `Chunks` (no
+    /// data copied) and `File` (the file is read again), `None` for `Stream`.
     pub fn try_clone(&self) -> Option<RequestBody> {
         match self {
             RequestBody::Empty => Some(RequestBody::Empty),
             RequestBody::Bytes(b) => Some(RequestBody::Bytes(b.clone())),
+            RequestBody::Chunks(c) => Some(RequestBody::Chunks(Arc::clone(c))),
             RequestBody::File { path, offset, len } => Some(RequestBody::File {
                 path: path.clone(),
                 offset: *offset,
@@ -110,6 +137,14 @@ impl RequestBody {
                 let mut once = Some(b).filter(|b| !b.is_empty());
                 Box::pin(futures_stream(move || once.take().map(Ok)))
             }
+            RequestBody::Chunks(c) => {
+                let mut next = 0;
+                Box::pin(futures_stream(move || {
+                    let chunk = c.get(next)?.clone();
+                    next += 1;
+                    Some(Ok(chunk))
+                }))
+            }
             RequestBody::Stream(s) => s,
             RequestBody::File { path, offset, len } => Box::pin(FileStream::new(path, offset, len)),
         }
@@ -121,6 +156,12 @@ impl fmt::Debug for RequestBody {
         match self {
             RequestBody::Empty => f.write_str("Empty"),
             RequestBody::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            RequestBody::Chunks(c) => write!(
+                f,
+                "Chunks({} bytes in {} buffers)",
+                c.iter().map(Bytes::len).sum::<usize>(),
+                c.len()
+            ),
             RequestBody::Stream(_) => f.write_str("Stream"),
             RequestBody::File { path, offset, len } => f
                 .debug_struct("File")
@@ -412,9 +453,9 @@ impl SendBody {
                 (b, None, Some(len))
             }
             RequestBody::Stream(s) => (Bytes::new(), Some(s), content_length),
-            file @ RequestBody::File { .. } => {
-                let len = file.len_hint();
-                (Bytes::new(), Some(file.into_stream()), len)
+            known @ (RequestBody::File { .. } | RequestBody::Chunks(_)) => {
+                let len = known.len_hint();
+                (Bytes::new(), Some(known.into_stream()), len)
             }
         };
         SendBody {

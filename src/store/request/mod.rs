@@ -314,10 +314,13 @@ impl StoreInner {
         let mut payload = match &body {
             RequestBody::Empty => PayloadHash::Empty,
             _ if !self.signs_payload(large_upload, body_checksum) => PayloadHash::Unsigned,
-            RequestBody::Bytes(b) => match body_sha256 {
-                Some(digest) if !b.is_empty() => PayloadHash::from_digest(&digest),
-                _ => PayloadHash::for_body(b),
-            },
+            RequestBody::Bytes(_) | RequestBody::Chunks(_) => {
+                let chunks = body.memory_chunks().unwrap_or_default();
+                match body_sha256 {
+                    Some(digest) if body.len_hint() != Some(0) => PayloadHash::from_digest(&digest),
+                    _ => PayloadHash::for_chunks(chunks),
+                }
+            }
             _ => match body_sha256 {
                 Some(digest) => PayloadHash::from_digest(&digest),
                 None => PayloadHash::Unsigned,
