@@ -57,6 +57,8 @@ const LAST_MODIFIED: &str = "Mon, 01 Jun 2026 10:00:00 GMT";
 /// A running server: its address and the requests it saw.
 pub(crate) struct MiniS3 {
     pub(crate) addr: SocketAddr,
+    /// Served over TLS.
+    https: bool,
     /// `METHOD path?query len=<body bytes>` of every request, in the order
     /// their bodies were read.
     pub(crate) log: Arc<Mutex<Vec<String>>>,
@@ -65,15 +67,29 @@ pub(crate) struct MiniS3 {
 }
 
 impl MiniS3 {
+    /// Serves plain HTTP.
     pub(crate) async fn start(script: Script) -> MiniS3 {
+        Self::serve(script, None).await
+    }
+
+    /// Serves HTTPS with `tls` (the benchmark's `--tls 1`).
+    pub(crate) async fn start_tls(script: Script, tls: tokio_rustls::TlsAcceptor) -> MiniS3 {
+        Self::serve(script, Some(tls)).await
+    }
+
+    async fn serve(script: Script, tls: Option<tokio_rustls::TlsAcceptor>) -> MiniS3 {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let log = Arc::new(Mutex::new(Vec::new()));
         let received = Arc::new(Mutex::new(0u64));
         let state = Arc::new((script, Arc::clone(&log), Arc::clone(&received)));
+        let https = tls.is_some();
         tokio::spawn(async move {
             while let Ok((tcp, _)) = listener.accept().await {
+                // Answers go out at once: no Nagle wait between head and body.
+                let _ = tcp.set_nodelay(true);
                 let state = Arc::clone(&state);
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req| {
                         let state = Arc::clone(&state);
@@ -81,22 +97,31 @@ impl MiniS3 {
                             Ok::<_, Infallible>(handle(&state.0, &state.1, &state.2, req).await)
                         }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tcp), service)
-                        .await;
+                    let http = hyper::server::conn::http1::Builder::new();
+                    let _ = match tls {
+                        Some(tls) => match tls.accept(tcp).await {
+                            Ok(stream) => {
+                                http.serve_connection(TokioIo::new(stream), service).await
+                            }
+                            Err(_) => return,
+                        },
+                        None => http.serve_connection(TokioIo::new(tcp), service).await,
+                    };
                 });
             }
         });
         MiniS3 {
             addr,
+            https,
             log,
             received,
         }
     }
 
-    /// `http://127.0.0.1:port`.
+    /// `http://127.0.0.1:port` (or `https://` over TLS).
     pub(crate) fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// A store for bucket `b` on this server, unsigned.

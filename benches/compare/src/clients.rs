@@ -26,7 +26,15 @@ pub(crate) struct Target {
     pub(crate) bucket: String,
     pub(crate) access_key: String,
     pub(crate) secret_key: String,
+    /// The PEM certificate of an `https://` endpoint, trusted by every client.
+    pub(crate) ca_pem: Option<String>,
+    /// Request checksums `when_supported` (CRC32 on every upload, the AWS
+    /// SDKs' default) instead of `when_required` (none).
+    pub(crate) checksums: bool,
 }
+
+/// The ceiling's connection pool: plain TCP, or rustls trusting the test CA.
+type HyperCeiling = HyperPool<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// The client names, in table order.
 pub(crate) const CLIENTS: [&str; 4] = ["s3lite", "object_store", "aws-sdk-s3", "hyper"];
@@ -36,7 +44,7 @@ pub(crate) enum Client {
     S3lite(s3lite::S3Store),
     ObjectStore(Arc<object_store::aws::AmazonS3>),
     Aws(aws_sdk_s3::Client, String),
-    Hyper(Box<HyperPool<HttpConnector, Full<Bytes>>>, String),
+    Hyper(Box<HyperCeiling>, String),
 }
 
 impl Client {
@@ -46,8 +54,10 @@ impl Client {
         Ok(match name {
             // `s3lite-unsigned` is s3lite with `unsigned_payload`: the same
             // requests without the SHA-256 of the body (to measure its cost).
-            "s3lite" | "s3lite-unsigned" => Client::S3lite(
-                s3lite::S3Store::builder()
+            "s3lite" | "s3lite-unsigned" => {
+                use s3lite::config::ChecksumWhen;
+                let mut b = s3lite::S3Store::builder()
+                    .without_env()
                     .bucket(t.bucket.as_str())
                     .region("us-east-1")
                     .endpoint(t.endpoint.as_str())
@@ -55,23 +65,55 @@ impl Client {
                     .access_key_id(t.access_key.as_str())
                     .secret_access_key(t.secret_key.as_str())
                     .unsigned_payload(name == "s3lite-unsigned")
-                    .build()?,
-            ),
-            "object_store" => Client::ObjectStore(Arc::new(
-                object_store::aws::AmazonS3Builder::new()
-                    .with_bucket_name(&t.bucket)
-                    .with_region("us-east-1")
-                    .with_endpoint(&t.endpoint)
-                    .with_allow_http(true)
-                    .with_access_key_id(&t.access_key)
-                    .with_secret_access_key(&t.secret_key)
-                    .build()?,
-            )),
+                    .request_checksum_calculation(if t.checksums {
+                        ChecksumWhen::WhenSupported
+                    } else {
+                        ChecksumWhen::WhenRequired
+                    });
+                if let Some(pem) = &t.ca_pem {
+                    b = b.root_certificate_pem(pem.as_bytes());
+                }
+                Client::S3lite(b.build()?)
+            }
+            "object_store" => {
+                // object_store has no CRC32 upload checksum (SHA-256 only);
+                // it runs with its defaults whatever `checksums` says.
+                let mut options = object_store::ClientOptions::new().with_allow_http(true);
+                if let Some(pem) = &t.ca_pem {
+                    options = options.with_root_certificate(object_store::Certificate::from_pem(
+                        pem.as_bytes(),
+                    )?);
+                }
+                Client::ObjectStore(Arc::new(
+                    object_store::aws::AmazonS3Builder::new()
+                        .with_bucket_name(&t.bucket)
+                        .with_region("us-east-1")
+                        .with_endpoint(&t.endpoint)
+                        .with_client_options(options)
+                        .with_access_key_id(&t.access_key)
+                        .with_secret_access_key(&t.secret_key)
+                        .build()?,
+                ))
+            }
             "aws-sdk-s3" => {
                 use aws_sdk_s3::config::{
                     Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
                 };
-                let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+                if let Some(pem) = &t.ca_pem {
+                    use aws_smithy_http_client::tls;
+                    let trust = tls::TrustStore::empty().with_pem_certificate(pem.as_bytes());
+                    let context = tls::TlsContext::builder().with_trust_store(trust).build()?;
+                    loader = loader.http_client(
+                        aws_smithy_http_client::Builder::new()
+                            .tls_provider(tls::Provider::Rustls(
+                                tls::rustls_provider::CryptoMode::AwsLc,
+                            ))
+                            .tls_context(context)
+                            .build_https(),
+                    );
+                }
+                let shared = loader
                     .region(Region::new("us-east-1"))
                     .credentials_provider(Credentials::new(
                         &t.access_key,
@@ -83,17 +125,23 @@ impl Client {
                     .endpoint_url(&t.endpoint)
                     .load()
                     .await;
-                // Same wire work as the other two: no CRC32 trailer on uploads,
-                // no checksum validation of downloads (their defaults).
+                // Without `checksums`, the same wire work as the other two: no
+                // CRC32 trailer on uploads, no checksum validation of downloads;
+                // with it, its default (`WhenSupported`: a CRC32 on every upload).
+                let when = if t.checksums {
+                    RequestChecksumCalculation::WhenSupported
+                } else {
+                    RequestChecksumCalculation::WhenRequired
+                };
                 let conf = aws_sdk_s3::config::Builder::from(&shared)
                     .force_path_style(true)
-                    .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+                    .request_checksum_calculation(when)
                     .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
                     .build();
                 Client::Aws(aws_sdk_s3::Client::from_conf(conf), t.bucket.clone())
             }
             "hyper" => Client::Hyper(
-                Box::new(HyperPool::builder(TokioExecutor::new()).build_http()),
+                Box::new(ceiling(t.ca_pem.as_deref())?),
                 format!("{}/{}", t.endpoint.trim_end_matches('/'), t.bucket),
             ),
             other => return Err(format!("unknown client {other:?}").into()),
@@ -228,13 +276,20 @@ impl Client {
 
     /// A multipart upload of `parts` copies of `part`, `concurrency` parts
     /// in flight, through each client's own multipart API where it has one.
+    /// The data comes as a streaming caller hands it: `feed`-byte `Bytes`
+    /// chunks (0: whole parts). s3lite and object_store take the chunks as
+    /// they are (their writers cut parts); for aws-sdk-s3 and the ceiling,
+    /// which have no such writer, each part is copied together from its
+    /// chunks, as their callers must.
     pub(crate) async fn multipart(
         self: &Arc<Self>,
         key: &str,
         part: Bytes,
         parts: usize,
         concurrency: usize,
+        feed: usize,
     ) -> R<()> {
+        let chunks = chunks_of(&part, feed);
         match &**self {
             Client::S3lite(s) => {
                 let config = s3lite::TransferConfig::default()
@@ -243,7 +298,9 @@ impl Client {
                 let transfer = s.transfer(config)?;
                 let mut writer = transfer.multipart_writer(key)?;
                 for _ in 0..parts {
-                    writer.put_part(part.clone()).await?;
+                    for chunk in &chunks {
+                        writer.put_part(chunk.clone()).await?;
+                    }
                 }
                 writer.complete().await?;
             }
@@ -252,8 +309,10 @@ impl Client {
                 let mut writer =
                     object_store::WriteMultipart::new_with_chunk_size(upload, part.len());
                 for _ in 0..parts {
-                    writer.wait_for_capacity(concurrency).await?;
-                    writer.put(part.clone());
+                    for chunk in &chunks {
+                        writer.wait_for_capacity(concurrency).await?;
+                        writer.put(chunk.clone());
+                    }
                 }
                 writer.finish().await?;
             }
@@ -270,7 +329,7 @@ impl Client {
                         b.clone(),
                         key.to_string(),
                         id.clone(),
-                        part.clone(),
+                        assembled(&chunks),
                     );
                     async move {
                         let out = c
@@ -325,7 +384,7 @@ impl Client {
                     let (c, url, part) = (
                         c.clone(),
                         format!("{url}?partNumber={n}&uploadId={id}"),
-                        part.clone(),
+                        assembled(&chunks),
                     );
                     async move {
                         let res = hyper_send(&c, "PUT", url, None, part).await?;
@@ -347,6 +406,59 @@ impl Client {
         }
         Ok(())
     }
+}
+
+/// The ceiling's pool, tuned to be an upper bound: `TCP_NODELAY` (as every
+/// client sets), rustls with the test CA over `https://`.
+fn ceiling(ca_pem: Option<&str>) -> R<HyperCeiling> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.enforce_http(false);
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(pem) = ca_pem {
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            roots.add(cert?)?;
+        }
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Ok(HyperPool::builder(TokioExecutor::new()).build(https))
+}
+
+/// Cuts `part` into the chunks a streaming caller feeds: slices of `feed`
+/// bytes (no copy), or the whole part when `feed` is 0.
+fn chunks_of(part: &Bytes, feed: usize) -> Vec<Bytes> {
+    if feed == 0 || feed >= part.len() {
+        return vec![part.clone()];
+    }
+    (0..part.len())
+        .step_by(feed)
+        .map(|at| part.slice(at..(at + feed).min(part.len())))
+        .collect()
+}
+
+/// A part assembled from `chunks` the way a caller of an API without a
+/// chunked writer must: copied into one buffer.
+fn assembled(chunks: &[Bytes]) -> Bytes {
+    if let [one] = chunks {
+        return one.clone();
+    }
+    let mut part = bytes::BytesMut::with_capacity(chunks.iter().map(Bytes::len).sum());
+    for c in chunks {
+        part.extend_from_slice(c);
+    }
+    part.freeze()
 }
 
 /// Runs `part(n)` for n = 1..=parts on spawned tasks, at most `concurrency`
@@ -377,7 +489,7 @@ where
 
 /// One unsigned request through the hyper pool; a non-2xx status is an error.
 async fn hyper_send(
-    c: &HyperPool<HttpConnector, Full<Bytes>>,
+    c: &HyperCeiling,
     method: &str,
     url: String,
     range: Option<String>,

@@ -84,6 +84,31 @@ const OPTIONS: &[(&str, &str, &str)] = &[
     ),
     ("part-size", "16777216", "multipart part size in bytes"),
     (
+        "feeds",
+        "0,1048576,65536",
+        "suite: chunk sizes the multipart PUT is fed, as a streaming caller would (0 = whole parts)",
+    ),
+    (
+        "feed",
+        "0",
+        "run: chunk size the multipart PUT is fed (0 = whole parts)",
+    ),
+    (
+        "tls",
+        "0",
+        "1: the minimal server speaks HTTPS with a fresh self-signed certificate, which every client trusts",
+    ),
+    (
+        "ca-file",
+        "",
+        "run: PEM file of the server's certificate (the suite sets it)",
+    ),
+    (
+        "checksums",
+        "0",
+        "1: request checksums when_supported (CRC32 on every upload, the AWS SDKs' default); object_store has none",
+    ),
+    (
         "part-concurrency",
         "8",
         "parts in flight in the multipart PUT",
@@ -154,13 +179,19 @@ impl Opts {
             .collect()
     }
 
-    fn target(&self) -> Target {
-        Target {
+    fn target(&self) -> R<Target> {
+        let ca_pem = match self.s("ca-file") {
+            "" => None,
+            path => Some(std::fs::read_to_string(path)?),
+        };
+        Ok(Target {
             endpoint: self.s("endpoint").to_string(),
             bucket: self.s("bucket").to_string(),
             access_key: self.s("access-key").to_string(),
             secret_key: self.s("secret-key").to_string(),
-        }
+            ca_pem,
+            checksums: self.s("checksums") == "1",
+        })
     }
 
     /// The flags that pass this option set on to a child.
@@ -207,16 +238,37 @@ fn runtime(threads: Option<usize>) -> R<tokio::runtime::Runtime> {
 }
 
 /// Runs the minimal server until stdin closes (the parent exits or drops it).
+/// Prints its endpoint, and with `--tls 1` the path of its certificate.
 fn serve(o: &Opts) -> R<()> {
     let rt = runtime(Some(o.n("server-threads")? as usize))?;
-    let server = rt.block_on(mini_s3::MiniS3::start(mini_s3::Script {
+    let script = mini_s3::Script {
         object_size: o.n("size")?,
         sizes: vec![("large/".to_string(), o.n("large")?)],
         list_keys: o.n("list-keys")? as u32,
         quiet: true,
         ..mini_s3::Script::default()
-    }));
-    println!("{}", server.endpoint());
+    };
+    let mut ca_file = String::new();
+    let server = if o.s("tls") == "1" {
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()])?;
+        let key =
+            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(vec![certified.cert.der().clone()], key)?;
+        let path =
+            std::env::temp_dir().join(format!("s3lite-compare-ca-{}.pem", std::process::id()));
+        std::fs::write(&path, certified.cert.pem())?;
+        ca_file = path.display().to_string();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        rt.block_on(mini_s3::MiniS3::start_tls(script, acceptor))
+    } else {
+        rt.block_on(mini_s3::MiniS3::start(script))
+    };
+    println!("{} {ca_file}", server.endpoint());
     std::io::stdout().flush()?;
     let mut sink = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut sink);
@@ -304,7 +356,7 @@ where
 fn run(o: &Opts) -> R<()> {
     let rt = runtime(None)?;
     let measures = rt.block_on(async {
-        let client = Arc::new(Client::new(o.s("client"), &o.target()).await?);
+        let client = Arc::new(Client::new(o.s("client"), &o.target()?).await?);
         workload(o, &client).await
     })?;
     for m in measures {
@@ -376,11 +428,14 @@ async fn workload(o: &Opts, client: &Arc<Client>) -> R<Vec<Measure>> {
             let part = Bytes::from(vec![b'p'; part_size as usize]);
             let parts = large.div_ceil(part_size) as usize;
             let c = o.n("part-concurrency")? as usize;
+            let feed = o.n("feed")? as usize;
             let f = async {
-                client.multipart("large/upload", part, parts, c).await?;
+                client
+                    .multipart("large/upload", part, parts, c, feed)
+                    .await?;
                 Ok(parts as u64 * part_size)
             };
-            vec![measure("put".into(), parts as u64, f).await?]
+            vec![measure(put_phase(feed), parts as u64, f).await?]
         }
         "list" => {
             let keys = o.n("list-keys")?;
@@ -400,7 +455,7 @@ async fn workload(o: &Opts, client: &Arc<Client>) -> R<Vec<Measure>> {
             if large % part_size != 0 {
                 return Err("--large must be a multiple of --part-size".into());
             }
-            client.multipart("large/object", part, parts, 4).await?;
+            client.multipart("large/object", part, parts, 4, 0).await?;
             let cl = Arc::clone(client);
             fan_out(o.n("list-keys")?, 16, move |i| {
                 let cl = Arc::clone(&cl);
@@ -417,8 +472,17 @@ async fn workload(o: &Opts, client: &Arc<Client>) -> R<Vec<Measure>> {
     })
 }
 
-/// Spawns `serve` and returns it with its endpoint.
-fn spawn_server(o: &Opts) -> R<(std::process::Child, String)> {
+/// The phase name of a multipart PUT fed `feed`-byte chunks.
+fn put_phase(feed: usize) -> String {
+    match feed {
+        0 => "put".to_string(),
+        f if f % (1 << 20) == 0 => format!("put fed {} MiB", f >> 20),
+        f => format!("put fed {} KiB", f >> 10),
+    }
+}
+
+/// Spawns `serve` and returns it with its endpoint and certificate file.
+fn spawn_server(o: &Opts) -> R<(std::process::Child, String, String)> {
     let mut child = Command::new(std::env::current_exe()?)
         .arg("serve")
         .args(o.to_args())
@@ -428,12 +492,14 @@ fn spawn_server(o: &Opts) -> R<(std::process::Child, String)> {
     let stdout = child.stdout.take().ok_or("server stdout")?;
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
-    let endpoint = line.trim().to_string();
-    if !endpoint.starts_with("http://") {
+    let mut words = line.split_whitespace();
+    let endpoint = words.next().unwrap_or("").to_string();
+    let ca_file = words.next().unwrap_or("").to_string();
+    if !endpoint.starts_with("http") {
         let _ = child.kill();
         return Err(format!("server did not start: {line:?}").into());
     }
-    Ok((child, endpoint))
+    Ok((child, endpoint, ca_file))
 }
 
 /// Runs one workload through one client in a child process.
@@ -479,8 +545,9 @@ fn suite(o: &Opts) -> R<()> {
     let mut opts = Opts(o.0.clone());
     let mut server = None;
     if o.s("server") == "mini" {
-        let (child, endpoint) = spawn_server(o)?;
+        let (child, endpoint, ca_file) = spawn_server(o)?;
         opts.0.insert("endpoint".into(), endpoint);
+        opts.0.insert("ca-file".into(), ca_file);
         server = Some(child);
     } else if o.s("endpoint").is_empty() {
         return Err("--server external needs --endpoint".into());
@@ -519,10 +586,13 @@ fn suite_runs(o: &Opts, external: bool) -> R<Results> {
     let runs = o.n("runs")?;
     for run in 1..=runs {
         for w in &workloads {
-            let levels: Vec<Option<String>> = if w == "small" {
-                o.list("concurrency").into_iter().map(Some).collect()
-            } else {
-                vec![None]
+            let (level_name, levels): (&str, Vec<Option<String>>) = match w.as_str() {
+                "small" => (
+                    "concurrency",
+                    o.list("concurrency").into_iter().map(Some).collect(),
+                ),
+                "put" => ("feed", o.list("feeds").into_iter().map(Some).collect()),
+                _ => ("", vec![None]),
             };
             for level in &levels {
                 for c in &clients {
@@ -530,12 +600,14 @@ fn suite_runs(o: &Opts, external: bool) -> R<Results> {
                         continue;
                     }
                     let extra: Vec<(&str, String)> =
-                        level.iter().map(|l| ("concurrency", l.clone())).collect();
+                        level.iter().map(|l| (level_name, l.clone())).collect();
                     let t0 = Instant::now();
                     let measures = run_child(o, c, w, &extra)?;
                     eprintln!(
                         "[compare] run {run}/{runs} {w} {} {c}: {:.1} s",
-                        level.as_deref().map_or(String::new(), |l| format!("c{l}")),
+                        level
+                            .as_deref()
+                            .map_or(String::new(), |l| format!("{level_name} {l}")),
                         t0.elapsed().as_secs_f64()
                     );
                     for m in measures {

@@ -37,6 +37,9 @@ fn rss_mib(m: &Measure) -> f64 {
 fn cpu_s(m: &Measure) -> f64 {
     m.cpu
 }
+fn cpu_per_gib(m: &Measure) -> f64 {
+    m.cpu / (m.bytes as f64 / (1024.0 * MIB as f64))
+}
 
 struct Table<'a> {
     results: &'a Results,
@@ -163,23 +166,28 @@ pub(crate) fn markdown(o: &Opts, external: bool, results: &Results) -> R<String>
         t.write(&mut out, "operations/s", &small, ops_per_s, 0);
         t.write(&mut out, "CPU s per 1,000 ops", &small, cpu_per_1000, 3);
     }
-    let big: Vec<String> = ["get", "ranges", "put"]
+    let mut big: Vec<String> = ["get", "ranges"]
         .iter()
         .filter(|p| results.iter().any(|(_, rp, _)| rp == *p))
         .map(|p| p.to_string())
         .collect();
+    big.extend(phases_like("put"));
     if !big.is_empty() {
         let _ = writeln!(
             out,
             "**Large objects**: {:.0} MiB; `get` one stream, `ranges` {ranges} parallel ranged GETs, \
-             `put` multipart with {} MiB parts, {pc} in flight. MB = 10^6 bytes; RSS is the \
-             process's VmHWM (whole process, from start).\n",
+             `put` multipart with {} MiB parts, {pc} in flight, fed whole parts or (`fed N`) in \
+             `Bytes` chunks of N as a streaming caller would (aws-sdk-s3 and the ceiling have no \
+             chunked writer: their parts are copied together from the chunks, as their callers \
+             must). MB = 10^6 bytes; RSS is the process's VmHWM (whole process, from start); CPU \
+             per GiB is the client process's user + system time.\n",
             large as f64 / MIB as f64,
             part / MIB
         );
         t.write(&mut out, "MB/s", &big, mb_per_s, 0);
         t.write(&mut out, "peak RSS MiB", &big, rss_mib, 1);
         t.write(&mut out, "CPU s", &big, cpu_s, 2);
+        t.write(&mut out, "CPU s per GiB", &big, cpu_per_gib, 2);
     }
     let list = phases_like("list");
     if !list.is_empty() {
