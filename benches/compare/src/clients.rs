@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper_util::client::legacy::Client as HyperPool;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -34,7 +34,7 @@ pub(crate) struct Target {
 }
 
 /// The ceiling's connection pool: plain TCP, or rustls trusting the test CA.
-type HyperCeiling = HyperPool<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+type HyperCeiling = HyperPool<hyper_rustls::HttpsConnector<HttpConnector>, ChunkBody>;
 
 /// The client names, in table order.
 pub(crate) const CLIENTS: [&str; 4] = ["s3lite", "object_store", "aws-sdk-s3", "hyper"];
@@ -278,9 +278,10 @@ impl Client {
     /// in flight, through each client's own multipart API where it has one.
     /// The data comes as a streaming caller hands it: `feed`-byte `Bytes`
     /// chunks (0: whole parts). s3lite and object_store take the chunks as
-    /// they are (their writers cut parts); for aws-sdk-s3 and the ceiling,
-    /// which have no such writer, each part is copied together from its
-    /// chunks, as their callers must.
+    /// they are (their writers cut parts); the ceiling sends them as they
+    /// are, one body frame each (no copy); for aws-sdk-s3, which has no such
+    /// writer, each part is copied together from its chunks, as its callers
+    /// must.
     pub(crate) async fn multipart(
         self: &Arc<Self>,
         key: &str,
@@ -384,7 +385,7 @@ impl Client {
                     let (c, url, part) = (
                         c.clone(),
                         format!("{url}?partNumber={n}&uploadId={id}"),
-                        assembled(&chunks),
+                        ChunkBody::new(chunks.clone()),
                     );
                     async move {
                         let res = hyper_send(&c, "PUT", url, None, part).await?;
@@ -401,7 +402,14 @@ impl Client {
                     ));
                 }
                 xml.push_str("</CompleteMultipartUpload>");
-                hyper_send(c, "POST", format!("{url}?uploadId={id}"), None, xml.into()).await?;
+                hyper_send(
+                    c,
+                    "POST",
+                    format!("{url}?uploadId={id}"),
+                    None,
+                    Bytes::from(xml),
+                )
+                .await?;
             }
         }
         Ok(())
@@ -493,13 +501,13 @@ async fn hyper_send(
     method: &str,
     url: String,
     range: Option<String>,
-    body: Bytes,
+    body: impl Into<ChunkBody>,
 ) -> R<http::Response<hyper::body::Incoming>> {
     let mut req = http::Request::builder().method(method).uri(&url);
     if let Some(r) = range {
         req = req.header("range", r);
     }
-    let res = c.request(req.body(Full::new(body))?).await?;
+    let res = c.request(req.body(body.into())?).await?;
     if !res.status().is_success() {
         return Err(format!("{method} {url}: {}", res.status()).into());
     }
@@ -509,4 +517,55 @@ async fn hyper_send(
 /// aws-sdk-s3 errors with their whole source chain in the message.
 fn aws_err<E: std::error::Error + Send + Sync + 'static>(e: E) -> BoxError {
     format!("{}", aws_sdk_s3::error::DisplayErrorContext(e)).into()
+}
+
+/// The ceiling's request body: the caller's chunks, one frame each, with
+/// their total as Content-Length, so the ceiling copies nothing.
+pub(crate) struct ChunkBody {
+    chunks: std::collections::VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl ChunkBody {
+    fn new(chunks: Vec<Bytes>) -> ChunkBody {
+        let remaining = chunks.iter().map(|c| c.len() as u64).sum();
+        ChunkBody {
+            chunks: chunks.into(),
+            remaining,
+        }
+    }
+}
+
+impl From<Bytes> for ChunkBody {
+    fn from(one: Bytes) -> ChunkBody {
+        ChunkBody::new(if one.is_empty() {
+            Vec::new()
+        } else {
+            vec![one]
+        })
+    }
+}
+
+impl hyper::body::Body for ChunkBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        let next = self.chunks.pop_front();
+        if let Some(c) = &next {
+            self.remaining -= c.len() as u64;
+        }
+        std::task::Poll::Ready(next.map(|c| Ok(hyper::body::Frame::data(c))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.remaining)
+    }
 }
