@@ -99,6 +99,103 @@ async fn localstack_serves_200_requests_with_two_second_credentials() {
     two_hundred_requests_with_two_second_credentials(server).await;
 }
 
+/// A bare [`FnProvider`] given to the builder is cached as obstore caches its
+/// credential providers: credentials without expiry are fetched once for
+/// 60 requests; ones that live 2 seconds are refreshed a few times over a
+/// 5-second run, not once per request. s3s-fs checks every signature.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_fn_provider_is_cached_by_the_store() {
+    let Some(server) = Server::s3s_fs() else {
+        return;
+    };
+    for lifetime in [None, Some(Duration::from_secs(2))] {
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let (key, secret) = (server.access_key.clone(), server.secret_key.clone());
+        let counter = Arc::clone(&fetches);
+        let provider = FnProvider::from_sync(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let c = Credentials::new(key.clone(), secret.clone())
+                .with_session_token(format!("session-{n}"));
+            Ok(match lifetime {
+                Some(l) => c.with_expiry(OffsetDateTime::now_utc() + l),
+                None => c,
+            })
+        });
+        let bucket = unique_bucket("cached-fn-provider");
+        let store = S3StoreBuilder::new()
+            .without_env()
+            .bucket(&bucket)
+            .region("us-east-1")
+            .endpoint(&server.endpoint)
+            .allow_http(true)
+            .credentials(provider)
+            .build()
+            .unwrap();
+        store.create_bucket().await.unwrap();
+        let started = Instant::now();
+        let mut requests = 1;
+        while requests < 60 || (lifetime.is_some() && started.elapsed() < Duration::from_secs(5)) {
+            store
+                .put(&format!("k{}", requests % 5), Bytes::from("v"))
+                .await
+                .unwrap();
+            requests += 1;
+            if lifetime.is_some() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        let fetched = fetches.load(Ordering::SeqCst);
+        match lifetime {
+            None => assert_eq!(fetched, 1, "{requests} requests fetched {fetched} times"),
+            Some(_) => assert!(
+                (2..=10).contains(&fetched),
+                "{requests} requests over {:?} fetched 2-second credentials {fetched} times",
+                started.elapsed()
+            ),
+        }
+        cleanup(&store).await;
+    }
+}
+
+/// A provider that says it caches on its own (`is_cached`) is asked before
+/// every request, as it asks.
+#[tokio::test]
+async fn a_provider_that_caches_itself_is_asked_every_time() {
+    let Some(server) = Server::localstack() else {
+        return;
+    };
+    #[derive(Debug)]
+    struct SelfCaching(Arc<Credentials>, Arc<AtomicUsize>);
+    impl s3lite::credentials::CredentialProvider for SelfCaching {
+        fn credentials(&self) -> BoxFuture<'_, s3lite::Result<Arc<Credentials>>> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            let c = Arc::clone(&self.0);
+            Box::pin(async move { Ok(c) })
+        }
+        fn is_cached(&self) -> bool {
+            true
+        }
+    }
+    let asked = Arc::new(AtomicUsize::new(0));
+    let creds = Credentials::new(server.access_key.clone(), server.secret_key.clone());
+    let bucket = unique_bucket("self-caching-provider");
+    let store = S3StoreBuilder::new()
+        .without_env()
+        .bucket(&bucket)
+        .region("us-east-1")
+        .endpoint(&server.endpoint)
+        .allow_http(true)
+        .credentials(SelfCaching(Arc::new(creds), Arc::clone(&asked)))
+        .build()
+        .unwrap();
+    store.create_bucket().await.unwrap();
+    for i in 0..10 {
+        store.put(&format!("k{i}"), Bytes::from("v")).await.unwrap();
+    }
+    assert_eq!(asked.load(Ordering::SeqCst), 11, "one ask per request");
+    cleanup(&store).await;
+}
+
 /// Records the access key id of every request's `Authorization` header and
 /// whether it carried a session token.
 #[derive(Debug)]

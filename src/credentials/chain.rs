@@ -129,6 +129,10 @@ impl CredentialProvider for DefaultChain {
             None => self.cache.invalidate(),
         }
     }
+
+    fn is_cached(&self) -> bool {
+        self.explicit.as_ref().is_none_or(|p| p.is_cached())
+    }
 }
 
 /// Builds a [`DefaultChain`]; every setting is optional.

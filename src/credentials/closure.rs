@@ -13,9 +13,12 @@ type Fetch = dyn Fn() -> BoxFuture<'static, Result<Credentials>> + Send + Sync;
 /// A [`CredentialProvider`] backed by a closure, for credentials that come
 /// from somewhere s3lite does not know (a vault, a secrets manager, a test).
 ///
-/// The closure runs on every call; wrap the provider in a
-/// [`CachingProvider`](super::CachingProvider) when it is slow or returns
-/// expiring credentials.
+/// Used directly, the closure runs on every call. Given to
+/// [`S3StoreBuilder::credentials`](crate::S3StoreBuilder::credentials), it is
+/// wrapped in a [`CachingProvider`](super::CachingProvider), as obstore
+/// caches its credential providers: called once, again shortly before the
+/// credentials it returned expire (never again when they have no expiry),
+/// and after S3 rejects them as expired.
 ///
 /// ```
 /// use s3lite::credentials::{Credentials, FnProvider};

@@ -198,6 +198,20 @@ pub trait CredentialProvider: Send + Sync + fmt::Debug + 'static {
     /// `TokenRefreshRequired`, then retries once. The default does nothing,
     /// which is right for providers that do not cache.
     fn invalidate(&self) {}
+
+    /// Whether this provider already keeps what it fetches, so that asking
+    /// it before every request is cheap: `true` for [`CachingProvider`],
+    /// [`StaticProvider`] and [`DefaultChain`]. A provider given to
+    /// [`S3StoreBuilder::credentials`](crate::S3StoreBuilder::credentials)
+    /// that answers `false` (the default) is wrapped in a
+    /// [`CachingProvider`], as obstore caches its credential providers:
+    /// asked once, then again shortly before its credentials expire (never
+    /// again for credentials without expiry), or after S3 rejects them.
+    /// Answer `true` from a provider that caches on its own or must be asked
+    /// every time.
+    fn is_cached(&self) -> bool {
+        false
+    }
 }
 
 impl<T: CredentialProvider + ?Sized> CredentialProvider for Arc<T> {
@@ -208,11 +222,19 @@ impl<T: CredentialProvider + ?Sized> CredentialProvider for Arc<T> {
     fn invalidate(&self) {
         (**self).invalidate();
     }
+
+    fn is_cached(&self) -> bool {
+        (**self).is_cached()
+    }
 }
 
 impl<T: CredentialProvider + ?Sized> CredentialProvider for Box<T> {
     fn credentials(&self) -> BoxFuture<'_, Result<Arc<Credentials>>> {
         (**self).credentials()
+    }
+
+    fn is_cached(&self) -> bool {
+        (**self).is_cached()
     }
 
     fn invalidate(&self) {
@@ -239,6 +261,10 @@ impl CredentialProvider for StaticProvider {
     fn credentials(&self) -> BoxFuture<'_, Result<Arc<Credentials>>> {
         let c = Arc::clone(&self.credentials);
         Box::pin(async move { Ok(c) })
+    }
+
+    fn is_cached(&self) -> bool {
+        true
     }
 }
 

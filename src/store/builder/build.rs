@@ -10,7 +10,9 @@ use super::value::{self, Source, Value};
 use crate::config::{
     ChecksumAlgorithm, ChecksumWhen, KeyGroup, S3ConfigKey as K, ServerSideEncryption,
 };
-use crate::credentials::{CredentialProvider, Credentials, DefaultChain, StaticProvider};
+use crate::credentials::{
+    CachingProvider, CredentialProvider, Credentials, DefaultChain, StaticProvider,
+};
 use crate::endpoint::{AddressingStyle, Endpoint};
 use crate::error::{Error, Result};
 use crate::retry::{RetryConfig, SystemClock};
@@ -440,7 +442,12 @@ impl S3StoreBuilder {
                     "set either static keys or a credential provider, not both",
                 ));
             }
-            return Ok(provider);
+            // A provider that does not cache is asked once, then before
+            // expiry, as obstore does (`CredentialProvider::is_cached`).
+            if provider.is_cached() {
+                return Ok(provider);
+            }
+            return Ok(Arc::new(CachingProvider::new(provider)));
         }
         match (key, secret) {
             (Some(key), Some(secret)) => {
