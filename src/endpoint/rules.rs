@@ -251,7 +251,7 @@ impl Ctx<'_> {
                 return Ok(if base.is_ip() {
                     path_style(base, b, S3, region, false)
                 } else {
-                    virtual_host(base, b, S3, region, false)
+                    bucket_host(base, b, region)
                 });
             }
             let host = if e.fips {
@@ -277,7 +277,7 @@ impl Ctx<'_> {
             && is_virtual_hostable(b, true)
         {
             self.check_region_label()?;
-            return Ok(virtual_host(base, b, S3, &e.region, false));
+            return Ok(bucket_host(base, b, &e.region));
         }
         if b.starts_with("arn:") {
             return match arn::parse(b) {
@@ -369,6 +369,23 @@ pub(super) fn virtual_host(
         signing_name,
         signing_region: signing_region.to_string(),
     }
+}
+
+/// The virtual host of `bucket` on a custom endpoint: `<bucket>.<host>`, or
+/// the endpoint as it is when its host already starts with `<bucket>.`
+/// (obstore's form: with `virtual_hosted_style_request`, object_store
+/// expects the endpoint to name the bucket's host, so a migrated
+/// configuration must not get the bucket twice).
+fn bucket_host(base: &BaseUrl, bucket: &str, signing_region: &str) -> BucketEndpoint {
+    let named = base
+        .host
+        .get(..bucket.len() + 1)
+        .is_some_and(|head| head.eq_ignore_ascii_case(&format!("{bucket}.")));
+    let mut e = virtual_host(base, bucket, S3, signing_region, false);
+    if named {
+        e.host = base.authority();
+    }
+    e
 }
 
 /// `<scheme>://<authority><path>/<uriEncode(bucket)>` on a custom endpoint:

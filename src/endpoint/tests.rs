@@ -387,6 +387,28 @@ fn virtual_hosted_style_follows_aws_rule_for_names_that_are_not_host_labels() {
             "bucket",
             "https://bucket.example.com/base",
         ),
+        // obstore's form: the endpoint already names the bucket's host.
+        (
+            Some("https://bucket.minio.example.com"),
+            "bucket",
+            "https://bucket.minio.example.com",
+        ),
+        (
+            Some("http://Bucket.s3.localhost.localstack.cloud:4566"),
+            "bucket",
+            "http://bucket.s3.localhost.localstack.cloud:4566",
+        ),
+        (
+            Some("http://a.b.c.example.com"),
+            "a.b.c",
+            "http://a.b.c.example.com",
+        ),
+        // A host that only starts with the name is not the bucket's.
+        (
+            Some("https://bucketful.example.com"),
+            "bucket",
+            "https://bucket.bucketful.example.com",
+        ),
     ];
     for (endpoint, bucket, want) in cases {
         let b = resolve(endpoint, "us-east-1", Some(VirtualHosted), bucket)

@@ -61,7 +61,10 @@ impl HyperClient {
     pub fn new(options: &ClientOptions) -> crate::Result<Self> {
         super::check_http_versions(options)?;
         let tls = tls_config(options, None)?;
-        let mut http = HttpConnector::new_with_resolver(Resolver::new(options.randomize_addresses));
+        let mut http = HttpConnector::new_with_resolver(Resolver::new(
+            options.randomize_addresses,
+            options.resolve.clone(),
+        ));
         // The https connector below checks the scheme; `send` checks allow_http.
         http.enforce_http(false);
         http.set_connect_timeout(Some(options.connect_timeout));

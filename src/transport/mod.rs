@@ -191,6 +191,12 @@ pub struct ClientOptions {
     /// connections spread over every address of a name. Default `false`
     /// (DNS order). [`HyperClient`] only; `ReqwestClient` refuses it.
     pub randomize_addresses: bool,
+    /// Fixed addresses for host names, used instead of DNS for them (as
+    /// curl's `--resolve` and reqwest's `resolve`): a request to `host`
+    /// connects to the address at the URL's port; TLS still checks the
+    /// certificate against `host`, and the `Host` header and the signature
+    /// keep it. Names match without regard to case. Default none.
+    pub resolve: Vec<(String, std::net::IpAddr)>,
     /// Extra trusted root certificates, each entry a PEM document holding
     /// one or more `CERTIFICATE` sections; trusted next to the built-in
     /// Mozilla roots.
@@ -246,6 +252,7 @@ impl Default for ClientOptions {
             allow_http: false,
             allow_invalid_certificates: false,
             randomize_addresses: false,
+            resolve: Vec::new(),
             root_certificates_pem: Vec::new(),
             user_agent: Some(DEFAULT_USER_AGENT.to_owned()),
             default_headers: http::HeaderMap::new(),
@@ -278,6 +285,8 @@ impl fmt::Debug for ClientOptions {
                 "allow_invalid_certificates",
                 &self.allow_invalid_certificates,
             )
+            .field("randomize_addresses", &self.randomize_addresses)
+            .field("resolve", &self.resolve)
             .field("root_certificates_pem", &self.root_certificates_pem.len())
             .field("user_agent", &self.user_agent)
             .field("default_headers", &HeaderNames(&self.default_headers))

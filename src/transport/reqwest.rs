@@ -53,6 +53,10 @@ impl ReqwestClient {
             .pool_max_idle_per_host(options.pool_max_idle_per_host)
             .tcp_nodelay(true)
             .danger_accept_invalid_certs(options.allow_invalid_certificates);
+        for (host, ip) in &options.resolve {
+            // Port 0: the URL's port is used, as in the hyper client.
+            builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
+        }
         if options.http1_only {
             builder = builder.http1_only();
         }

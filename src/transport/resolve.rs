@@ -1,11 +1,11 @@
 //! DNS for the hyper client: the system resolver, with the addresses
 //! shuffled when `randomize_addresses` is on, so that many clients spread
 //! over the addresses of a name (S3 answers with several) instead of all
-//! using the first one.
+//! using the first one; names in `ClientOptions::resolve` never reach DNS.
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,15 +21,30 @@ pub(crate) struct Resolver {
     system: GaiResolver,
     /// The shuffle's state, advanced on every lookup; `None` keeps DNS order.
     shuffle: Option<Arc<AtomicU64>>,
+    /// Fixed answers, by host name (`ClientOptions::resolve`).
+    fixed: Arc<[(String, IpAddr)]>,
 }
 
 impl Resolver {
-    /// The system resolver; `randomize` shuffles each answer.
-    pub(crate) fn new(randomize: bool) -> Self {
+    /// The system resolver; `randomize` shuffles each answer; names in
+    /// `fixed` get their address without a lookup.
+    pub(crate) fn new(randomize: bool, fixed: Vec<(String, IpAddr)>) -> Self {
         Resolver {
             system: GaiResolver::new(),
             shuffle: randomize.then(|| Arc::new(AtomicU64::new(XorShift::seed()))),
+            fixed: fixed.into(),
         }
+    }
+
+    /// The fixed addresses of `host`, port 0 (the connector puts the URL's).
+    fn fixed(&self, host: &str) -> Option<Vec<SocketAddr>> {
+        let addrs: Vec<SocketAddr> = self
+            .fixed
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case(host))
+            .map(|(_, ip)| SocketAddr::new(*ip, 0))
+            .collect();
+        (!addrs.is_empty()).then_some(addrs)
     }
 }
 
@@ -43,6 +58,9 @@ impl tower_service::Service<Name> for Resolver {
     }
 
     fn call(&mut self, name: Name) -> Self::Future {
+        if let Some(addrs) = self.fixed(name.as_str()) {
+            return Box::pin(async move { Ok(addrs.into_iter()) });
+        }
         let lookup = self.system.call(name);
         let seed = self
             .shuffle
@@ -96,7 +114,7 @@ mod tests {
     async fn lookups_resolve_with_and_without_shuffling() {
         use tower_service::Service;
         for randomize in [false, true] {
-            let mut r = Resolver::new(randomize);
+            let mut r = Resolver::new(randomize, Vec::new());
             std::future::poll_fn(|cx| r.poll_ready(cx))
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
@@ -108,5 +126,26 @@ mod tests {
                 .collect();
             assert!(found.iter().any(|a| a.ip().is_loopback()), "{found:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn fixed_names_never_reach_dns() {
+        use tower_service::Service;
+        let ip: IpAddr = [127, 0, 0, 7].into();
+        // `.invalid` never resolves (RFC 6761): only the fixed answer can.
+        let mut r = Resolver::new(false, vec![("Photos.S3.Example.invalid".into(), ip)]);
+        let name: Name = "photos.s3.example.invalid"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let found: Vec<SocketAddr> = r
+            .call(name)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .collect();
+        assert_eq!(found, vec![SocketAddr::new(ip, 0)]);
+        let other: Name = "other.example.invalid"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.call(other).await.is_err(), "an unlisted name goes to DNS");
     }
 }
