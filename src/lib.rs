@@ -71,7 +71,10 @@ pub mod transport;
 
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "_io")]
-pub use store::{DeleteStream, PresignOptions, PresignedRequest, PutMode, PutOptions};
+pub use store::{
+    DEFAULT_READER_BUFFER, DeleteStream, ObjectReader, PresignOptions, PresignedRequest, PutMode,
+    PutOptions, VersionStream,
+};
 #[cfg(feature = "_io")]
 pub use store::{
     GetOptions, GetRange, GetResult, ListOptions, ListResult, ListStream, ObjectMeta, PutResult,

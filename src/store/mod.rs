@@ -31,6 +31,7 @@ mod part_buffer;
 mod presign;
 mod progress;
 mod put;
+mod reader;
 mod region;
 pub(crate) mod request;
 mod resume;
@@ -39,6 +40,7 @@ mod sse;
 mod transfer;
 mod types;
 mod upload_guard;
+mod versions;
 mod writer;
 
 use std::fmt;
@@ -54,8 +56,10 @@ pub use list::ListStream;
 pub use presign::{PresignOptions, PresignedRequest};
 pub use progress::{Progress, ProgressCallback};
 pub use put::{PutMode, PutOptions};
+pub use reader::{DEFAULT_READER_BUFFER, ObjectReader};
 pub use transfer::{Transfer, TransferConfig};
 pub use types::{GetOptions, GetRange, GetResult, ListOptions, ListResult, ObjectMeta, PutResult};
+pub use versions::VersionStream;
 pub use writer::MultipartWriter;
 
 use request::{S3Request, StoreInner};

@@ -26,6 +26,7 @@ mod multipart;
 mod object;
 mod sts;
 mod tree;
+mod versions;
 
 pub use error::{S3ErrorBody, is_error_body, parse_error};
 pub use list::{
@@ -43,6 +44,10 @@ pub use object::{
 };
 pub use sts::{
     StsCredentials, StsError, parse_create_session, parse_sts_credentials, parse_sts_error,
+};
+pub use versions::{
+    ListObjectVersionsPage, ObjectVersion, VersioningStatus, parse_bucket_versioning,
+    parse_list_object_versions, parse_tagging, write_bucket_versioning, write_tagging,
 };
 
 #[cfg(test)]

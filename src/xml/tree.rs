@@ -110,6 +110,11 @@ impl<'a> Node<'a> {
         self.children.iter().find(|c| *c.name == *name)
     }
 
+    /// Every child element, in document order.
+    pub(crate) fn elements(&self) -> impl Iterator<Item = &Node<'a>> {
+        self.children.iter()
+    }
+
     /// Every child named `name`, in document order.
     pub(crate) fn children<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Node<'a>> {
         self.children.iter().filter(move |c| *c.name == *name)
