@@ -73,5 +73,48 @@ fn cached_path_contended(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, cached_path, cached_path_contended);
+/// The cache's read primitive against the one it replaced, in the same run:
+/// an `arc_swap::ArcSwapOption` load (lock-free) and a `std::sync::RwLock`
+/// read, each followed by the `Arc` clone the hot path makes, on one thread
+/// and with a second thread reading the same cell.
+fn read_primitive(c: &mut Criterion) {
+    use std::sync::{Arc, RwLock};
+    let creds = Arc::new(Credentials::new("AKID", "secret"));
+    let swap = arc_swap::ArcSwapOption::from(Some(Arc::clone(&creds)));
+    let lock = RwLock::new(Some(Arc::clone(&creds)));
+    let read_swap = || black_box(swap.load().as_ref().map(Arc::clone));
+    let read_lock = || {
+        let guard = lock
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        black_box(guard.as_ref().map(Arc::clone))
+    };
+    c.bench_function("credentials/read_arcswap", |b| b.iter(read_swap));
+    c.bench_function("credentials/read_rwlock", |b| b.iter(read_lock));
+    fn two_threads<F: Fn() -> R + Sync, R>(iters: u64, read: &F) -> std::time::Duration {
+        std::thread::scope(|s| {
+            let other = s.spawn(|| {
+                let started = std::time::Instant::now();
+                for _ in 0..iters {
+                    read();
+                }
+                started.elapsed()
+            });
+            let started = std::time::Instant::now();
+            for _ in 0..iters {
+                read();
+            }
+            let mine = started.elapsed();
+            mine.max(other.join().unwrap_or(mine))
+        })
+    }
+    c.bench_function("credentials/read_arcswap_two_threads", |b| {
+        b.iter_custom(|iters| two_threads(iters, &read_swap))
+    });
+    c.bench_function("credentials/read_rwlock_two_threads", |b| {
+        b.iter_custom(|iters| two_threads(iters, &read_lock))
+    });
+}
+
+criterion_group!(benches, cached_path, cached_path_contended, read_primitive);
 criterion_main!(benches);

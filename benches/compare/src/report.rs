@@ -171,15 +171,21 @@ pub(crate) fn markdown(o: &Opts, external: bool, results: &Results) -> R<String>
         .filter(|p| results.iter().any(|(_, rp, _)| rp == *p))
         .map(|p| p.to_string())
         .collect();
-    big.extend(phases_like("put"));
+    // The multipart PUT phases (`put`, `put fed N`), not the small PUTs
+    // (`put c16`).
+    big.extend(
+        phases_like("put")
+            .into_iter()
+            .filter(|p| !small.contains(p)),
+    );
     if !big.is_empty() {
         let _ = writeln!(
             out,
             "**Large objects**: {:.0} MiB; `get` one stream, `ranges` {ranges} parallel ranged GETs, \
              `put` multipart with {} MiB parts, {pc} in flight, fed whole parts or (`fed N`) in \
-             `Bytes` chunks of N as a streaming caller would (aws-sdk-s3 and the ceiling have no \
-             chunked writer: their parts are copied together from the chunks, as their callers \
-             must). MB = 10^6 bytes; RSS is the process's VmHWM (whole process, from start); CPU \
+             `Bytes` chunks of N as a streaming caller would (aws-sdk-s3 has no chunked writer: \
+             its parts are copied together from the chunks, as its callers must; the ceiling \
+             sends the chunks as they are). MB = 10^6 bytes; RSS is the process's VmHWM (whole process, from start); CPU \
              per GiB is the client process's user + system time.\n",
             large as f64 / MIB as f64,
             part / MIB
