@@ -71,7 +71,7 @@ pub mod transport;
 
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "_io")]
-pub use store::{DeleteStream, PresignOptions, PresignedRequest, PutMode, PutOptions};
+pub use store::{CopyOptions, DeleteStream, PresignOptions, PresignedRequest, PutMode, PutOptions};
 #[cfg(feature = "_io")]
 pub use store::{
     GetOptions, GetRange, GetResult, ListOptions, ListResult, ListStream, ObjectMeta, PutResult,

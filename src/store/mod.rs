@@ -49,6 +49,7 @@ use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SIN
 use http::{HeaderMap, Method, StatusCode};
 
 pub use builder::S3StoreBuilder;
+pub use copy::CopyOptions;
 pub use delete_many::DeleteStream;
 pub use list::ListStream;
 pub use presign::{PresignOptions, PresignedRequest};
@@ -363,11 +364,7 @@ impl S3Store {
     /// `NotFound` when `from` does not exist; an error S3 reports in the
     /// body of a 200 answer is an error too.
     pub async fn copy(&self, from: &str, to: &str) -> Result<PutResult> {
-        let (from_full, to_full) = (self.full_key(from), self.full_key(to));
-        check_key(&from_full)?;
-        check_key(&to_full)?;
-        let req = self.copy_request(&from_full, &to_full)?;
-        self.send_copy(req, &to_full).await
+        self.copy_opts(from, to, CopyOptions::default()).await
     }
 
     /// Creates the store's bucket in its region.
