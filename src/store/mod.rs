@@ -38,7 +38,7 @@ mod settings;
 mod sse;
 mod transfer;
 mod types;
-mod upload_guard;
+pub(crate) mod upload_guard;
 mod writer;
 
 use std::fmt;
@@ -59,6 +59,8 @@ pub use transfer::{Transfer, TransferConfig};
 pub use types::{GetOptions, GetRange, GetResult, ListOptions, ListResult, ObjectMeta, PutResult};
 pub use writer::MultipartWriter;
 
+#[cfg(feature = "object-store")]
+pub(crate) use list::meta_from_entry as list_entry_meta;
 use request::{S3Request, StoreInner};
 use types::parse_content_range;
 
