@@ -283,6 +283,70 @@ async fn prefix_applies(whole: S3ObjectStore, b: S3StoreBuilder) {
 
 use futures_util::TryStreamExt;
 
+/// GetObjectTagging of `key` by an unsigned request (LocalStack does not
+/// check signatures; object_store's own `tagging` check is private to its
+/// crate).
+#[cfg(feature = "hyper-rustls")]
+async fn tagging_xml(server: &Server, bucket: &str, key: &str) -> String {
+    use s3lite::transport::{ClientOptions, HttpClient, HttpRequest, HyperClient};
+    let mut options = ClientOptions::default();
+    options.allow_http = true;
+    let url = format!("{}/{bucket}/{key}?tagging", server.endpoint);
+    let resp = HyperClient::new(&options)
+        .unwrap()
+        .send(HttpRequest::new(http::Method::GET, url))
+        .await
+        .unwrap();
+    assert!(resp.status.is_success(), "{}", resp.status);
+    String::from_utf8(resp.body.collect().await.unwrap().to_vec()).unwrap()
+}
+
+/// `PutOptions::tags` and `PutMultipartOptions::tags` (object_store's
+/// URL-encoded `TagSet`) reach S3 as the same tags.
+#[cfg(feature = "hyper-rustls")]
+#[tokio::test]
+async fn localstack_tags_reach_s3() {
+    let Some(server) = Server::localstack() else {
+        return;
+    };
+    let bucket = common::unique_bucket("object-store-tags");
+    let store = builder(&server, &bucket).build().unwrap();
+    store.create_bucket().await.unwrap();
+    let s = S3ObjectStore::new(store.clone());
+    let mut tags = object_store::TagSet::default();
+    tags.push("team", "data ops");
+    tags.push("path", "a+b=c/d:@");
+    let opts = object_store::PutOptions {
+        tags: tags.clone(),
+        ..Default::default()
+    };
+    s.put_opts(&Path::from("one"), "v".into(), opts)
+        .await
+        .unwrap();
+    let opts = object_store::PutMultipartOptions {
+        tags,
+        ..Default::default()
+    };
+    let mut upload = s
+        .put_multipart_opts(&Path::from("multi"), opts)
+        .await
+        .unwrap();
+    upload.put_part("v".into()).await.unwrap();
+    upload.complete().await.unwrap();
+    for key in ["one", "multi"] {
+        let xml = tagging_xml(&server, &bucket, key).await;
+        assert!(
+            xml.contains("<Key>team</Key><Value>data ops</Value>"),
+            "{key}: {xml}"
+        );
+        assert!(
+            xml.contains("<Key>path</Key><Value>a+b=c/d:@</Value>"),
+            "{key}: {xml}"
+        );
+    }
+    common::cleanup(&store).await;
+}
+
 // --- server gaps: each asserts the failure and its reason ---
 
 /// `put_get_delete_list` on s3s-fs stops at its check that a GET of
