@@ -38,6 +38,10 @@
 //!   depend on reqwest.
 //! - `http2` (off): HTTP/2 for both clients (`http2_only`, or ALPN with
 //!   `http1_only = false`); off because h2 adds 8 crates.
+//! - `object-store` (off): [`object_store::S3ObjectStore`] (module
+//!   `s3lite::object_store`), the `object_store` crate's `ObjectStore`,
+//!   `MultipartStore` and `PaginatedListStore` traits over [`S3Store`]: a
+//!   drop-in for `AmazonS3` in programs written for `Arc<dyn ObjectStore>`.
 //!
 //! # Logging and secrets
 //!
@@ -62,6 +66,8 @@ mod redact;
 pub mod credentials;
 #[cfg(feature = "_io")]
 mod json;
+#[cfg(feature = "object-store")]
+pub mod object_store;
 #[cfg(feature = "_io")]
 pub mod retry;
 #[cfg(feature = "_io")]
@@ -72,8 +78,8 @@ pub mod transport;
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "_io")]
 pub use store::{
-    DEFAULT_READER_BUFFER, DeleteStream, ObjectReader, PresignOptions, PresignedRequest, PutMode,
-    PutOptions, VersionStream,
+    CopyOptions, DEFAULT_READER_BUFFER, DeleteStream, ObjectReader, PresignOptions, PresignedRequest,
+    PutMode, PutOptions, VersionStream,
 };
 #[cfg(feature = "_io")]
 pub use store::{

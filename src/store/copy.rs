@@ -1,4 +1,5 @@
-//! Copies that must not overwrite (`copy_if_not_exists`), and renames.
+//! Copies with conditions on the source ([`CopyOptions`]), copies that must
+//! not overwrite (`copy_if_not_exists`), and renames.
 //!
 //! How "not exists" is enforced follows the store's `copy_if_not_exists`:
 //!
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use http::header::IF_NONE_MATCH;
 use http::{HeaderName, Method};
+use time::OffsetDateTime;
 
 use super::dynamo::DynamoLock;
 use super::lost_answer::Fingerprint;
@@ -23,8 +25,8 @@ use super::request::S3Request;
 use super::{S3Store, check_key, header_text, sse};
 use crate::config::CopyIfNotExists;
 use crate::error::{Error, ErrorKind, Result};
-use crate::sign;
 use crate::xml::{self, CompletedPart};
+use crate::{date, sign};
 
 use super::types::PutResult;
 use super::upload_guard::UploadGuard;
@@ -32,7 +34,111 @@ use super::upload_guard::UploadGuard;
 /// The largest part UploadPartCopy copies: 5 GiB.
 const MAX_COPY_PART: u64 = 5 * 1024 * 1024 * 1024;
 
+/// Conditions on the source of [`S3Store::copy_opts`]: the copy happens only
+/// if they all hold, else it fails with [`ErrorKind::PreconditionFailed`]
+/// (S3 answers 412 for each of them) and the target is left as it was.
+///
+/// ```
+/// use s3lite::CopyOptions;
+/// let options = CopyOptions::default().with_source_if_match("\"9b2cf535f27731c974343645a3985328\"");
+/// assert!(options.source_if_none_match.is_none());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CopyOptions {
+    /// Copy only if the source's ETag is this one
+    /// (`x-amz-copy-source-if-match`).
+    pub source_if_match: Option<String>,
+    /// Copy only if the source's ETag is not this one, `*` for any
+    /// (`x-amz-copy-source-if-none-match`).
+    pub source_if_none_match: Option<String>,
+    /// Copy only if the source was modified after this time
+    /// (`x-amz-copy-source-if-modified-since`).
+    pub source_if_modified_since: Option<OffsetDateTime>,
+    /// Copy only if the source was not modified after this time
+    /// (`x-amz-copy-source-if-unmodified-since`).
+    pub source_if_unmodified_since: Option<OffsetDateTime>,
+}
+
+impl CopyOptions {
+    /// Sets `x-amz-copy-source-if-match`.
+    pub fn with_source_if_match(mut self, etag: impl Into<String>) -> Self {
+        self.source_if_match = Some(etag.into());
+        self
+    }
+
+    /// Sets `x-amz-copy-source-if-none-match`.
+    pub fn with_source_if_none_match(mut self, etag: impl Into<String>) -> Self {
+        self.source_if_none_match = Some(etag.into());
+        self
+    }
+
+    /// Sets `x-amz-copy-source-if-modified-since`.
+    pub fn with_source_if_modified_since(mut self, t: OffsetDateTime) -> Self {
+        self.source_if_modified_since = Some(t);
+        self
+    }
+
+    /// Sets `x-amz-copy-source-if-unmodified-since`.
+    pub fn with_source_if_unmodified_since(mut self, t: OffsetDateTime) -> Self {
+        self.source_if_unmodified_since = Some(t);
+        self
+    }
+
+    /// Adds the `x-amz-copy-source-if-*` headers to a CopyObject.
+    fn apply(&self, mut req: S3Request) -> Result<S3Request> {
+        let name = HeaderName::from_static;
+        if let Some(etag) = &self.source_if_match {
+            req = req.header(name("x-amz-copy-source-if-match"), etag)?;
+        }
+        if let Some(etag) = &self.source_if_none_match {
+            req = req.header(name("x-amz-copy-source-if-none-match"), etag)?;
+        }
+        if let Some(t) = self.source_if_modified_since {
+            req = req.header(
+                name("x-amz-copy-source-if-modified-since"),
+                &date::format_http_date(t),
+            )?;
+        }
+        if let Some(t) = self.source_if_unmodified_since {
+            req = req.header(
+                name("x-amz-copy-source-if-unmodified-since"),
+                &date::format_http_date(t),
+            )?;
+        }
+        Ok(req)
+    }
+}
+
 impl S3Store {
+    /// Copies the object `from` to `to` within the bucket, only if the
+    /// source meets the conditions of `options`.
+    ///
+    /// See [CopyObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+    ///
+    /// # Errors
+    /// [`ErrorKind::PreconditionFailed`] when a condition fails (nothing is
+    /// copied); `NotFound` when `from` does not exist; `InvalidInput` for an
+    /// ETag that is not a valid header value; an error S3 reports in the
+    /// body of a 200 answer is an error too.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// use s3lite::CopyOptions;
+    /// let seen = store.head("report.csv").await?;
+    /// // Copy exactly the version we looked at, or nothing.
+    /// let pinned = CopyOptions::default().with_source_if_match(seen.etag.unwrap_or_default());
+    /// store.copy_opts("report.csv", "archive/report.csv", pinned).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn copy_opts(&self, from: &str, to: &str, options: CopyOptions) -> Result<PutResult> {
+        let (from_full, to_full) = (self.full_key(from), self.full_key(to));
+        check_key(&from_full)?;
+        check_key(&to_full)?;
+        let req = options.apply(self.copy_request(&from_full, &to_full)?)?;
+        self.send_copy(req, &to_full).await
+    }
+
     /// Copies `from` to `to` only if `to` does not exist, as the store's
     /// `copy_if_not_exists` setting says: S3's `If-None-Match: *` when unset
     /// on AWS; unset on a custom endpoint is refused (see the module docs).
@@ -338,4 +444,41 @@ struct PartCopy<'a> {
 fn header_name(name: &str) -> Result<HeaderName> {
     HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| Error::invalid_input(format!("{name:?} is not a valid header name")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_options_become_copy_source_headers() {
+        let t = OffsetDateTime::UNIX_EPOCH;
+        let options = CopyOptions::default()
+            .with_source_if_match("\"a\"")
+            .with_source_if_none_match("\"b\"")
+            .with_source_if_modified_since(t)
+            .with_source_if_unmodified_since(t);
+        let req = S3Request::new("CopyObject", Method::PUT, Some("k"));
+        let req = options.apply(req).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(req.headers["x-amz-copy-source-if-match"], "\"a\"");
+        assert_eq!(req.headers["x-amz-copy-source-if-none-match"], "\"b\"");
+        let epoch = "Thu, 01 Jan 1970 00:00:00 GMT";
+        assert_eq!(req.headers["x-amz-copy-source-if-modified-since"], epoch);
+        assert_eq!(req.headers["x-amz-copy-source-if-unmodified-since"], epoch);
+        let plain = CopyOptions::default()
+            .apply(S3Request::new("CopyObject", Method::PUT, Some("k")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(plain.headers.is_empty());
+    }
+
+    #[test]
+    fn bad_etag_is_invalid_input_naming_the_header() {
+        let e = CopyOptions::default()
+            .with_source_if_match("line\nbreak")
+            .apply(S3Request::new("CopyObject", Method::PUT, Some("k")))
+            .map(|_| ())
+            .expect_err("newline in an ETag");
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("x-amz-copy-source-if-match"), "{e}");
+    }
 }

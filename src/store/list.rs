@@ -166,6 +166,26 @@ impl fmt::Debug for ListStream {
     }
 }
 
+impl super::S3Store {
+    /// One ListObjectsV2 page under `options` after the continuation
+    /// `token` (the first page when `None`), with the store's prefix applied
+    /// as [`ListStream`] does. Used by the `object_store` adapter's
+    /// paginated listing, whose caller keeps the token.
+    #[cfg(feature = "object-store")]
+    pub(crate) async fn list_page(
+        &self,
+        options: ListOptions,
+        token: Option<&str>,
+    ) -> Result<ListObjectsV2Page> {
+        let query = Query {
+            inner: Arc::clone(&self.inner),
+            options,
+            key_prefix: self.raw_prefix().to_string(),
+        };
+        fetch_page(&query, token).await
+    }
+}
+
 /// The error for a page that cannot be followed: the listing stops with an
 /// error instead of passing for complete.
 fn incomplete_listing(target: &str, why: &str) -> crate::Error {

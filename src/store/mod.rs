@@ -39,7 +39,7 @@ mod settings;
 mod sse;
 mod transfer;
 mod types;
-mod upload_guard;
+pub(crate) mod upload_guard;
 mod versions;
 mod writer;
 
@@ -51,6 +51,7 @@ use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SIN
 use http::{HeaderMap, Method, StatusCode};
 
 pub use builder::S3StoreBuilder;
+pub use copy::CopyOptions;
 pub use delete_many::DeleteStream;
 pub use list::ListStream;
 pub use presign::{PresignOptions, PresignedRequest};
@@ -62,6 +63,8 @@ pub use types::{GetOptions, GetRange, GetResult, ListOptions, ListResult, Object
 pub use versions::VersionStream;
 pub use writer::MultipartWriter;
 
+#[cfg(feature = "object-store")]
+pub(crate) use list::meta_from_entry as list_entry_meta;
 use request::{S3Request, StoreInner};
 use types::parse_content_range;
 
@@ -367,11 +370,7 @@ impl S3Store {
     /// `NotFound` when `from` does not exist; an error S3 reports in the
     /// body of a 200 answer is an error too.
     pub async fn copy(&self, from: &str, to: &str) -> Result<PutResult> {
-        let (from_full, to_full) = (self.full_key(from), self.full_key(to));
-        check_key(&from_full)?;
-        check_key(&to_full)?;
-        let req = self.copy_request(&from_full, &to_full)?;
-        self.send_copy(req, &to_full).await
+        self.copy_opts(from, to, CopyOptions::default()).await
     }
 
     /// Creates the store's bucket in its region.
