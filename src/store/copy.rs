@@ -246,10 +246,21 @@ impl S3Store {
     /// CopyObject of full keys, with the encryption headers of source and
     /// target.
     pub(crate) fn copy_request(&self, from_full: &str, to_full: &str) -> Result<S3Request> {
+        self.copy_request_from(&self.inner.bucket, from_full, to_full)
+    }
+
+    /// CopyObject of the key `from_full` of `bucket` to `to_full`, with the
+    /// encryption headers of source and target.
+    pub(crate) fn copy_request_from(
+        &self,
+        bucket: &str,
+        from_full: &str,
+        to_full: &str,
+    ) -> Result<S3Request> {
         let req = S3Request::new("CopyObject", Method::PUT, Some(to_full))
             .header(
                 HeaderName::from_static("x-amz-copy-source"),
-                &self.copy_source(from_full),
+                &copy_source(bucket, from_full),
             )?
             .with_error_in_ok_body();
         let req = sse::copy_source_headers(req, self.encryption())?;
@@ -313,13 +324,9 @@ impl S3Store {
             .await
     }
 
-    /// `/<bucket>/<key>`, encoded, for `x-amz-copy-source`.
+    /// `/<bucket>/<key>` of this store's bucket, encoded, for `x-amz-copy-source`.
     fn copy_source(&self, from_full: &str) -> String {
-        format!(
-            "/{}/{}",
-            sign::uri_encode(&self.inner.bucket, true),
-            sign::encode_key_path(from_full)
-        )
+        copy_source(&self.inner.bucket, from_full)
     }
 
     /// `copy_if_not_exists = multipart`: parts copied from `from`, completed
@@ -439,6 +446,15 @@ struct PartCopy<'a> {
     /// The source's ETag at the start of the copy, sent as
     /// `x-amz-copy-source-if-match`.
     source_etag: Option<&'a str>,
+}
+
+/// `/<bucket>/<key>`, encoded, for `x-amz-copy-source`.
+fn copy_source(bucket: &str, key_full: &str) -> String {
+    format!(
+        "/{}/{}",
+        sign::uri_encode(bucket, true),
+        sign::encode_key_path(key_full)
+    )
 }
 
 fn header_name(name: &str) -> Result<HeaderName> {

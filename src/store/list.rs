@@ -258,5 +258,6 @@ pub(crate) fn meta_from_entry(e: ObjectEntry) -> ObjectMeta {
         server_side_encryption: None,
         sse_kms_key_id: None,
         metadata: Vec::new(),
+        checksum: None,
     }
 }

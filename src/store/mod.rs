@@ -279,7 +279,10 @@ impl S3Store {
             S3Request::new("HeadObject", Method::HEAD, Some(&full)),
             &options,
         )?;
-        let req = sse::read_headers(req, self.encryption())?;
+        let mut req = sse::read_headers(req, self.encryption())?;
+        if self.inner.validate_downloads {
+            req = checksums::mode_header(req)?;
+        }
         let resp = self.inner.send(req).await?;
         let size = header_u64(&resp.headers, "content-length").unwrap_or(0);
         Ok(ObjectMeta::from_headers(key, &resp.headers, size))
@@ -371,6 +374,42 @@ impl S3Store {
     /// body of a 200 answer is an error too.
     pub async fn copy(&self, from: &str, to: &str) -> Result<PutResult> {
         self.copy_opts(from, to, CopyOptions::default()).await
+    }
+
+    /// Copies the object `source_key` of the bucket `source_bucket` (a raw
+    /// S3 key there: the store's prefix is not added to it) to `to` in this
+    /// store's bucket, server-side: no byte passes through the client. Both
+    /// buckets must be reachable through this store's endpoint and
+    /// credentials. With the store's SSE-C key set, the source is read with
+    /// it as well.
+    ///
+    /// See [CopyObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html);
+    /// S3 copies at most 5 GiB in one CopyObject.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// store.copy_from_bucket("incoming", "2026/report.csv", "archive/report.csv").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`] for an empty source bucket or a bad key;
+    /// `NotFound` when the source does not exist; an error S3 reports in the
+    /// body of a 200 answer is an error too.
+    pub async fn copy_from_bucket(
+        &self,
+        source_bucket: &str,
+        source_key: &str,
+        to: &str,
+    ) -> Result<PutResult> {
+        if source_bucket.is_empty() {
+            return Err(Error::invalid_input("copy source bucket must not be empty"));
+        }
+        let to_full = self.full_key(to);
+        check_key(source_key)?;
+        check_key(&to_full)?;
+        let req = self.copy_request_from(source_bucket, source_key, &to_full)?;
+        self.send_copy(req, &to_full).await
     }
 
     /// Creates the store's bucket in its region.

@@ -6,6 +6,7 @@ use bytes::Bytes;
 use http::HeaderMap;
 use time::OffsetDateTime;
 
+use crate::checksum::ChecksumAlgorithm;
 use crate::error::{Error, Result};
 use crate::transport::ResponseBody;
 
@@ -48,6 +49,13 @@ pub struct ObjectMeta {
     /// User metadata (`x-amz-meta-*`), names lower-cased without the prefix,
     /// sorted by name.
     pub metadata: Vec<(String, String)>,
+    /// The object's stored checksum (`x-amz-checksum-<alg>`), base64 as S3
+    /// sent it; a composite multipart value ends in `-<parts>`. S3 returns it
+    /// only when asked (`x-amz-checksum-mode`, sent by GET and HEAD under
+    /// `response_checksum_validation = when_supported` or with
+    /// `checksum_algorithm`), so it is `None` otherwise, in listings, and
+    /// for objects stored without one.
+    pub checksum: Option<(ChecksumAlgorithm, String)>,
 }
 
 impl ObjectMeta {
@@ -86,8 +94,21 @@ impl ObjectMeta {
             server_side_encryption: text("x-amz-server-side-encryption"),
             sse_kms_key_id: text("x-amz-server-side-encryption-aws-kms-key-id"),
             metadata,
+            checksum: stored_checksum(headers),
         }
     }
+}
+
+/// The first `x-amz-checksum-<alg>` header, full-object or composite.
+fn stored_checksum(headers: &HeaderMap) -> Option<(ChecksumAlgorithm, String)> {
+    crate::checksum::ALL.into_iter().find_map(|alg| {
+        let v = headers
+            .get(crate::checksum::header_name(alg))?
+            .to_str()
+            .ok()?
+            .trim();
+        (!v.is_empty()).then(|| (alg, v.to_string()))
+    })
 }
 
 /// Which bytes of an object to fetch.

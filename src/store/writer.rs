@@ -571,7 +571,7 @@ impl Drop for MultipartWriter {
         // Dropping the set cancels the parts in flight.
         self.in_flight.abort_all();
         if let Some(abort) = self.abort_future() {
-            super::upload_guard::abort_in_background(async move {
+            super::upload_guard::abort_in_background(&self.store, async move {
                 let _best_effort = abort.await;
             });
         }

@@ -148,6 +148,7 @@ impl S3StoreBuilder {
                 checksum,
                 validate_downloads,
                 express: express.then(|| ExpressSessions::new(store.clone(), session_clock)),
+                background: Default::default(),
             }),
             settings: Arc::new(settings),
         })

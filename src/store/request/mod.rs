@@ -53,6 +53,8 @@ pub(crate) struct StoreInner {
     pub(crate) express: Option<super::express::ExpressSessions>,
     /// Clock, retry budget and clock offset shared by all requests.
     pub(crate) retry_state: RetryState,
+    /// Aborts of dropped multipart uploads, running in the background.
+    pub(crate) background: crate::store::upload_guard::BackgroundAborts,
 }
 
 /// What the request loop shares across requests of one store.

@@ -1,0 +1,132 @@
+//! Store operations the `s3lite` command-line tool stands on, against the
+//! real servers: server-side copies between buckets, the stored checksum
+//! from HEAD, and waiting for the aborts of dropped uploads (what the tool's
+//! Ctrl-C handler calls before it exits).
+#![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
+
+mod common;
+
+use bytes::Bytes;
+use common::{Server, with_bucket};
+use s3lite::checksum::checksum_base64;
+use s3lite::config::{ChecksumAlgorithm, S3ConfigKey};
+use s3lite::{ErrorKind, PutOptions, S3Store, TransferConfig};
+
+const MIB: usize = 1024 * 1024;
+
+/// `copy_from_bucket` copies an object of another bucket, server-side, and a
+/// missing source is `NotFound`.
+async fn copy_from_bucket_between_buckets(server: Option<Server>) {
+    let Some(server) = server else { return };
+    let source_bucket = common::unique_bucket("copy-from-source");
+    let source = server.store(&source_bucket).unwrap();
+    source.create_bucket().await.unwrap();
+    source
+        .put("dir/é 1.txt", Bytes::from_static(b"copied across"))
+        .await
+        .unwrap();
+    with_bucket(Some(server), "copy-from-target", |store| async move {
+        store
+            .copy_from_bucket(&source_bucket, "dir/é 1.txt", "got/é 1.txt")
+            .await
+            .unwrap();
+        let got = store
+            .get("got/é 1.txt")
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(got, "copied across");
+        let e = store
+            .copy_from_bucket(&source_bucket, "missing", "got/missing")
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+        let e = store
+            .copy_from_bucket("", "dir/é 1.txt", "x")
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    })
+    .await;
+    common::cleanup(&source).await;
+}
+
+#[tokio::test]
+async fn localstack_copy_from_bucket_between_buckets() {
+    copy_from_bucket_between_buckets(Server::localstack()).await;
+}
+
+#[tokio::test]
+async fn s3s_fs_copy_from_bucket_between_buckets() {
+    copy_from_bucket_between_buckets(Server::s3s_fs()).await;
+}
+
+/// HEAD reports the stored checksum when the store asks for checksums
+/// (`response_checksum_validation = when_supported`), and none otherwise.
+#[tokio::test]
+async fn localstack_head_reports_stored_checksum() {
+    with_bucket(Server::localstack(), "head-checksum", |store| async move {
+        let data = Bytes::from_static(b"checksummed body");
+        let options = PutOptions::default().with_checksum(ChecksumAlgorithm::Crc32c);
+        store
+            .put_opts("sum.txt", data.clone(), options)
+            .await
+            .unwrap();
+        assert_eq!(store.head("sum.txt").await.unwrap().checksum, None);
+        let server = Server::localstack().unwrap();
+        let asking = server
+            .store_builder(store.bucket())
+            .with_config(S3ConfigKey::ResponseChecksumValidation, "when_supported")
+            .build()
+            .unwrap();
+        let meta = asking.head("sum.txt").await.unwrap();
+        assert_eq!(
+            meta.checksum,
+            Some((
+                ChecksumAlgorithm::Crc32c,
+                checksum_base64(ChecksumAlgorithm::Crc32c, &data)
+            ))
+        );
+    })
+    .await;
+}
+
+/// A writer dropped mid-upload aborts in the background, and
+/// `wait_for_background_aborts` returns only once that abort is done: the
+/// upload is gone right after it, without polling. On a current-thread
+/// runtime the abort task cannot run before this test yields, so without the
+/// wait the listing would race it.
+#[tokio::test(flavor = "current_thread")]
+async fn localstack_wait_for_background_aborts_after_drop() {
+    with_bucket(
+        Server::localstack(),
+        "wait-aborts",
+        |store: S3Store| async move {
+            let config = TransferConfig::default()
+                .with_multipart_threshold(5 * MIB as u64)
+                .with_multipart_chunksize(5 * MIB as u64);
+            let transfer = store.transfer(config).unwrap();
+            let mut writer = transfer.multipart_writer("dropped.bin").unwrap();
+            writer
+                .put_part(Bytes::from(vec![7u8; 11 * MIB]))
+                .await
+                .unwrap();
+            assert!(
+                writer.upload_id().is_some(),
+                "two parts: a multipart upload"
+            );
+            drop(writer);
+            store.wait_for_background_aborts().await;
+            let open = store
+                .list_multipart_uploads(Some("dropped.bin"))
+                .await
+                .unwrap();
+            assert!(open.is_empty(), "still open after the wait: {open:?}");
+            // Nothing left: a second wait returns at once.
+            store.wait_for_background_aborts().await;
+        },
+    )
+    .await;
+}
