@@ -78,8 +78,8 @@ pub mod transport;
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "_io")]
 pub use store::{
-    CopyOptions, DEFAULT_READER_BUFFER, DeleteStream, ObjectReader, PresignOptions, PresignedRequest,
-    PutMode, PutOptions, VersionStream,
+    CopyOptions, DEFAULT_READER_BUFFER, DeleteStream, ObjectReader, PresignOptions,
+    PresignedRequest, PutMode, PutOptions, VersionStream,
 };
 #[cfg(feature = "_io")]
 pub use store::{

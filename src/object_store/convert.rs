@@ -177,6 +177,7 @@ pub(crate) fn get_options(o: &OsGetOptions, path: &str) -> ::object_store::Resul
             .map(|t| from_chrono(t, path))
             .transpose()?,
         version_id: o.version.clone(),
+        part_number: None,
     })
 }
 

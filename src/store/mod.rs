@@ -21,6 +21,7 @@ mod checksums;
 mod chunked_body;
 mod copy;
 mod delete_many;
+mod download;
 mod dynamo;
 mod express;
 mod file_upload;
@@ -189,13 +190,18 @@ impl S3Store {
         }
         let resp = self.inner.send(req).await?;
         let content_length = header_u64(&resp.headers, "content-length");
-        let (range, size) = if options.range.is_some() {
+        let partial = options.range.is_some() || options.part_number.is_some();
+        let (range, size) = if partial {
             if resp.status != StatusCode::PARTIAL_CONTENT {
+                let asked = match options.part_number {
+                    Some(n) => format!("part {n}"),
+                    None => "a range".to_string(),
+                };
                 return Err(self.protocol_error(
                     "GetObject",
                     key,
                     format!(
-                        "asked for a range, got status {} instead of 206",
+                        "asked for {asked}, got status {} instead of 206",
                         resp.status.as_u16()
                     ),
                 ));
@@ -225,7 +231,7 @@ impl S3Store {
         // A ranged read cannot be checked against the object's checksum.
         let expected = checksums::returned_full_object(&resp.headers)
             .filter(|_| self.inner.validate_downloads && options.range.is_none());
-        let known_end = if options.range.is_some() || content_length.is_some() {
+        let known_end = if partial || content_length.is_some() {
             Some(range.end)
         } else {
             None
@@ -484,6 +490,14 @@ fn conditional_request(mut req: S3Request, options: &GetOptions) -> Result<S3Req
     }
     if let Some(v) = &options.version_id {
         req = req.query("versionId", v);
+    }
+    if let Some(n) = options.part_number {
+        if options.range.is_some() || !(1..=10_000).contains(&n) {
+            return Err(Error::invalid_input(format!(
+                "part_number {n}: must be 1 to 10,000, and not given with a range"
+            )));
+        }
+        req = req.query("partNumber", &n.to_string());
     }
     Ok(req)
 }

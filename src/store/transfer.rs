@@ -8,20 +8,16 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::pin::pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
-use tokio::task::JoinSet;
 
 use super::progress::{ProgressCallback, Tracker};
 use super::put::PutOptions;
-use super::types::{GetOptions, ObjectMeta, PutResult};
+use super::types::{ObjectMeta, PutResult};
 use super::writer::MultipartWriter;
 use super::{S3Store, check_key};
 use crate::error::{Error, ErrorKind, Result};
@@ -383,75 +379,26 @@ impl Transfer {
         self.download_file(key, path, true, progress).await
     }
 
-    /// Writes the object `key` into the file at `path` in place (created or
-    /// truncated, then sized), range by range; for a temporary file only.
-    async fn download_in_place(
-        &self,
-        key: &str,
-        path: &Path,
-        progress: Option<ProgressCallback>,
-    ) -> Result<ObjectMeta> {
-        let meta = self.store.head(key).await?;
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .await
-            .map_err(|e| io_error("create", path, e))?;
-        file.set_len(meta.size)
-            .await
-            .map_err(|e| io_error("size", path, e))?;
-        let tracker = Tracker::new(progress, Some(meta.size));
-        let part = self.config.multipart_chunksize;
-        let mut ranges =
-            (0..meta.size.div_ceil(part)).map(|i| i * part..((i + 1) * part).min(meta.size));
-        let path_buf: Arc<Path> = Arc::from(path);
-        let mut tasks = JoinSet::new();
-        loop {
-            while tasks.len() < self.config.max_concurrency {
-                let Some(range) = ranges.next() else { break };
-                let job = RangeJob {
-                    store: self.store.clone(),
-                    key: key.to_string(),
-                    etag: meta.etag.clone(),
-                    version_id: meta.version_id.clone(),
-                    path: Arc::clone(&path_buf),
-                    tracker: Arc::clone(&tracker),
-                };
-                tasks.spawn(job.run(range));
-            }
-            match tasks.join_next().await {
-                None => break,
-                Some(Ok(Ok(()))) => {}
-                Some(Ok(Err(e))) => return Err(e),
-                Some(Err(join)) => {
-                    return Err(Error::new(
-                        ErrorKind::Service,
-                        format!("download of {key}: range task failed: {join}"),
-                    ));
-                }
-            }
-        }
-        file.sync_all()
-            .await
-            .map_err(|e| io_error("sync", path, e))?;
-        tracker.finish();
-        Ok(meta)
-    }
-
     /// Downloads the object `key` to `path`, like composer's
     /// `download_object`: fails with `AlreadyExists` when `path` exists and
     /// `overwrite` is false (the file is left untouched), creates missing
     /// parent directories, writes a temporary file in the same directory
-    /// (ranges in parallel, each pinned to the object's ETag), syncs it and
-    /// renames it into place. On any error, or if the future is dropped, the
+    /// (ranges in parallel, each pinned to the object's ETag; with download
+    /// validation on, the object's stored checksum is checked against the
+    /// bytes written, see below), syncs it and renames it into place. On any error, or if the future is dropped, the
     /// temporary file is removed and `path` is untouched.
+    ///
+    /// Checked with `response_checksum_validation` on: a full-object CRC
+    /// (combined from the ranges' CRCs), a SHA-1/SHA-256 of an object that
+    /// fits in one range, and a composite multipart checksum (the object is
+    /// then fetched part by part, each part checked against its own
+    /// checksum, and their composite against the object's).
     ///
     /// # Errors
     /// `AlreadyExists` as above; `NotFound` for a missing object;
     /// `PreconditionFailed` when the object changed during the download;
-    /// local I/O errors.
+    /// `Integrity` when the bytes do not match the object's checksum; local
+    /// I/O errors.
     pub async fn download_file(
         &self,
         key: &str,
@@ -667,66 +614,6 @@ impl S3Store {
     }
 }
 
-/// One range of a download ([`Transfer::download_to_file`]).
-struct RangeJob {
-    store: S3Store,
-    key: String,
-    etag: Option<String>,
-    version_id: Option<String>,
-    path: Arc<Path>,
-    tracker: Arc<Tracker>,
-}
-
-impl RangeJob {
-    async fn run(self, range: Range<u64>) -> Result<()> {
-        let mut options = GetOptions::default().with_range(range.clone());
-        options.if_match = self.etag.clone();
-        options.version_id = self.version_id.clone();
-        let got = self.store.get_opts(&self.key, options).await?;
-        if got.range != range {
-            return Err(Error::new(
-                ErrorKind::Service,
-                format!(
-                    "GetObject {}: asked for bytes {range:?}, got {:?}",
-                    self.key, got.range
-                ),
-            ));
-        }
-        // A handle of its own: its file position is this range's.
-        let path = &*self.path;
-        let mut file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .await
-            .map_err(|e| io_error("open", path, e))?;
-        file.seek(io::SeekFrom::Start(range.start))
-            .await
-            .map_err(|e| io_error("seek in", path, e))?;
-        let mut body = got.body;
-        let mut written = 0u64;
-        while let Some(chunk) = body.next_chunk().await {
-            let chunk = chunk?;
-            file.write_all(&chunk)
-                .await
-                .map_err(|e| io_error("write", path, e))?;
-            written += chunk.len() as u64;
-            self.tracker.add(chunk.len() as u64);
-        }
-        file.flush().await.map_err(|e| io_error("write", path, e))?;
-        if written != range.end - range.start {
-            return Err(Error::new(
-                ErrorKind::Transport,
-                format!(
-                    "GetObject {}: range {range:?} ended after {written} bytes",
-                    self.key
-                ),
-            )
-            .with_retryable(true));
-        }
-        Ok(())
-    }
-}
-
 /// Removes the file on drop unless it was renamed away.
 struct TempFile(Option<PathBuf>);
 
@@ -799,7 +686,7 @@ fn already_exists(path: &Path) -> Error {
 }
 
 /// A local file error, with the file named.
-fn io_error(what: &str, path: &Path, e: io::Error) -> Error {
+pub(super) fn io_error(what: &str, path: &Path, e: io::Error) -> Error {
     let kind = match e.kind() {
         io::ErrorKind::NotFound => ErrorKind::NotFound,
         io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,

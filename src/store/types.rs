@@ -161,9 +161,19 @@ pub struct GetOptions {
     pub if_unmodified_since: Option<OffsetDateTime>,
     /// A specific version of the object.
     pub version_id: Option<String>,
+    /// One part of a multipart object (`partNumber`, 1 to 10,000): its bytes
+    /// and, with checksums asked for, that part's own checksum. Not with
+    /// `range`.
+    pub part_number: Option<u32>,
 }
 
 impl GetOptions {
+    /// Options for a read of part `n` of a multipart object.
+    pub fn with_part_number(mut self, n: u32) -> Self {
+        self.part_number = Some(n);
+        self
+    }
+
     /// Options for a ranged read.
     pub fn with_range(mut self, range: impl Into<GetRange>) -> Self {
         self.range = Some(range.into());
