@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use s3lite::config::S3ConfigKey;
@@ -29,6 +30,8 @@ struct Inner {
     stores: Mutex<HashMap<String, S3Store>>,
     cancel: watch::Sender<bool>,
     bars: Bars,
+    /// Entries left out with a warning; the run then exits 1.
+    skipped: AtomicUsize,
 }
 
 impl Context {
@@ -61,6 +64,7 @@ impl Context {
                 stores: Mutex::new(HashMap::new()),
                 cancel: watch::channel(false).0,
                 bars,
+                skipped: AtomicUsize::new(0),
             }),
         })
     }
@@ -196,6 +200,18 @@ impl Context {
             // A closed stdout (`| head`) is not worth a panic.
             let _ = writeln!(stdout, "{line}");
         });
+    }
+
+    /// Leaves an entry out: prints `line` as a warning and makes the run
+    /// exit 1 at the end.
+    pub(crate) fn skip(&self, line: &str) {
+        self.inner.skipped.fetch_add(1, Ordering::Relaxed);
+        self.warn(line);
+    }
+
+    /// How many entries were left out.
+    pub(crate) fn skipped(&self) -> usize {
+        self.inner.skipped.load(Ordering::Relaxed)
     }
 
     /// Prints an error line on stderr (above the progress bars).

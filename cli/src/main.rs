@@ -13,6 +13,7 @@ mod location;
 mod output;
 mod progress;
 mod stdin;
+mod sync;
 mod transfer;
 
 use std::process::ExitCode;
@@ -66,10 +67,15 @@ async fn run(cli: Cli) -> CliResult {
         }
     });
     let result = dispatch(&ctx, cli.command).await;
-    let result = if ctx.is_cancelled() {
-        Err(CliError::interrupted())
-    } else {
-        result
+    let result = match result {
+        _ if ctx.is_cancelled() => Err(CliError::interrupted()),
+        // Entries skipped with a warning (keys that name no local file, names
+        // that are not UTF-8) make a run that otherwise worked fail.
+        Ok(()) if ctx.skipped() > 0 => Err(CliError::failed(format!(
+            "{} entries skipped (see the warnings above)",
+            ctx.skipped()
+        ))),
+        other => other,
     };
     ctx.finish().await;
     signals.abort();
@@ -85,7 +91,7 @@ async fn dispatch(ctx: &Context, command: Command) -> CliResult {
         Command::Cat(a) => commands::cat(ctx, a).await,
         Command::Stat(a) => commands::stat(ctx, a).await,
         Command::Presign(a) => commands::presign(ctx, a).await,
-        Command::Sync(a) => transfer::sync(ctx, a).await,
+        Command::Sync(a) => sync::sync(ctx, a).await,
         Command::Mb(a) => commands::mb(ctx, a).await,
         Command::Rb(a) => commands::rb(ctx, a).await,
     }

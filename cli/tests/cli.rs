@@ -580,3 +580,32 @@ fn s3s_fs_configuration_from_env_profile_and_flags() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(!run.stderr.contains(&server.secret_key), "{run:?}");
 }
+
+/// Keys that name no file under the target directory (`..`, empty parts)
+/// are skipped with a warning naming them, nothing is written outside the
+/// directory, the other keys are downloaded, and the run exits 1.
+#[test]
+fn localstack_recursive_download_skips_keys_that_escape_the_directory() {
+    let Some(server) = Server::localstack() else {
+        return;
+    };
+    let bucket = server.bucket("escape");
+    let src = TempDir::new("escape-src");
+    write(&src.0, "f.txt", b"f");
+    for key in ["esc/../../outside.txt", "esc//double.txt", "esc/ok.txt"] {
+        server.ok(&["cp", &src.arg("f.txt"), &bucket.url(key)]);
+    }
+    let root = TempDir::new("escape-down");
+    let run = server.run(&["cp", "-r", &bucket.url("esc/"), &root.arg("in")]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("\"../../outside.txt\""), "{run:?}");
+    assert!(run.stderr.contains("\"/double.txt\""), "{run:?}");
+    assert!(run.stderr.contains("2 entries skipped"), "{run:?}");
+    assert_eq!(std::fs::read(root.path("in/ok.txt")).unwrap(), b"f");
+    assert!(
+        !root.path("outside.txt").exists() && !src.0.parent().unwrap().join("outside.txt").exists()
+    );
+    let sync = server.run(&["sync", &bucket.url("esc/"), &root.arg("in")]);
+    assert_eq!(sync.code, 1, "{sync:?}");
+    assert!(sync.stderr.contains("\"../../outside.txt\""), "{sync:?}");
+}
