@@ -46,6 +46,8 @@
 //! presigned signatures print as placeholders, and URLs in errors lose their
 //! query string.
 
+#![forbid(unsafe_code)]
+
 pub mod checksum;
 pub mod config;
 pub mod date;
