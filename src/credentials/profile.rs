@@ -14,9 +14,10 @@ use super::sts::{RoleParams, Sts};
 use super::web_identity::WebIdentityProvider;
 use super::{
     ContainerProvider, CredentialProvider, Credentials, EnvironmentProvider, ImdsProvider, Lookup,
-    Source, lookup_required, unavailable,
+    Source, lookup_required, read_file_capped, unavailable,
 };
 use crate::error::Result;
+use crate::limits::MAX_PROFILE_FILE;
 use crate::transport::{BoxFuture, HttpClient};
 
 /// Longest chain of `source_profile` hops followed.
@@ -145,8 +146,11 @@ impl ProfileProvider {
             (path("AWS_SHARED_CREDENTIALS_FILE", "credentials"), false),
         ] {
             let Some(path) = path else { continue };
-            match tokio::fs::read_to_string(&path).await {
+            match read_file_capped(&path, MAX_PROFILE_FILE, "limits::MAX_PROFILE_FILE").await {
                 Ok(text) => {
+                    let text = String::from_utf8(text).map_err(|_| {
+                        unavailable("profile", format!("{} is not UTF-8", path.display()))
+                    })?;
                     found = true;
                     files.add(&text, is_config);
                 }
