@@ -38,6 +38,8 @@
 //!   depend on reqwest.
 //! - `http2` (off): HTTP/2 for both clients (`http2_only`, or ALPN with
 //!   `http1_only = false`); off because h2 adds 8 crates.
+//! - `_fuzz` (internal, off): `s3lite::__fuzz`, the crate-private parsers
+//!   re-exported for the fuzz targets in `fuzz/`; not an API.
 //!
 //! # Logging and secrets
 //!
@@ -81,6 +83,11 @@ pub use store::{
 };
 #[cfg(feature = "_io")]
 pub use store::{MultipartWriter, Progress, ProgressCallback, Transfer, TransferConfig};
+
+#[cfg(feature = "_fuzz")]
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 
 /// Compiles the README's Rust examples as doctests, so they stay true.
 #[cfg(doctest)]

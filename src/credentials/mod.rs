@@ -60,6 +60,11 @@ pub use profile::ProfileProvider;
 pub use sts::AssumeRoleProvider;
 pub use web_identity::WebIdentityProvider;
 
+#[cfg(feature = "_fuzz")]
+pub(crate) use process::parse_output as parse_process_output;
+#[cfg(feature = "_fuzz")]
+pub(crate) use profile::parse_files as parse_profile_files;
+
 /// One set of AWS credentials.
 #[derive(Clone)]
 pub struct Credentials {

@@ -414,6 +414,18 @@ fn sso_settings(files: &ProfileFiles, p: &Props, name: &str, what: &str) -> Resu
     })
 }
 
+/// The profiles and the SSO sessions that `text` defines, read as the config
+/// file (`is_config`) or the credentials file; for the fuzz targets.
+#[cfg(feature = "_fuzz")]
+pub(crate) fn parse_files(
+    text: &str,
+    is_config: bool,
+) -> (HashMap<String, Props>, HashMap<String, Props>) {
+    let mut files = ProfileFiles::default();
+    files.add(text, is_config);
+    (files.profiles, files.sso_sessions)
+}
+
 /// The profiles and SSO sessions of the two files, merged.
 #[derive(Default)]
 struct ProfileFiles {
