@@ -42,6 +42,8 @@
 //!   `s3lite::object_store`), the `object_store` crate's `ObjectStore`,
 //!   `MultipartStore` and `PaginatedListStore` traits over [`S3Store`]: a
 //!   drop-in for `AmazonS3` in programs written for `Arc<dyn ObjectStore>`.
+//! - `_fuzz` (internal, off): `s3lite::__fuzz`, the crate-private parsers
+//!   re-exported for the fuzz targets in `fuzz/`; not an API.
 //!
 //! # Logging and secrets
 //!
@@ -49,6 +51,8 @@
 //! `Debug` output: secret keys, session tokens, `Authorization` values and
 //! presigned signatures print as placeholders, and URLs in errors lose their
 //! query string.
+
+#![forbid(unsafe_code)]
 
 pub mod checksum;
 pub mod config;
@@ -88,6 +92,11 @@ pub use store::{
 };
 #[cfg(feature = "_io")]
 pub use store::{MultipartWriter, Progress, ProgressCallback, Transfer, TransferConfig};
+
+#[cfg(feature = "_fuzz")]
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 
 /// Compiles the README's Rust examples as doctests, so they stay true.
 #[cfg(doctest)]

@@ -110,7 +110,7 @@ impl ContainerProvider {
             Some(c) => Arc::clone(c),
             None => http_client(TIMEOUT)?,
         };
-        let (status, body) = fetch(&*client, request).await.map_err(|e| {
+        let (status, body) = fetch(&*client, request, TIMEOUT).await.map_err(|e| {
             unavailable(NAME, format!("{what}: {e}")).with_retryable(e.is_retryable())
         })?;
         if status != StatusCode::OK {
@@ -131,13 +131,22 @@ impl ContainerProvider {
     /// over the variable.
     async fn token(&self) -> Result<Option<String>> {
         if let Some(path) = self.env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
-            let text = tokio::fs::read_to_string(&path).await.map_err(|e| {
-                unavailable(
-                    NAME,
-                    format!("reading AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path}"),
-                )
-                .with_source(e)
-            })?;
+            let file = std::path::PathBuf::from(&path);
+            let text = super::read_file_capped(
+                &file,
+                crate::limits::MAX_CREDENTIALS_BODY as u64,
+                "limits::MAX_CREDENTIALS_BODY",
+            )
+            .await;
+            let text = text
+                .map(|t| String::from_utf8_lossy(&t).into_owned())
+                .map_err(|e| {
+                    unavailable(
+                        NAME,
+                        format!("reading AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {path}"),
+                    )
+                    .with_source(e)
+                })?;
             return Ok(Some(text.trim().to_string()));
         }
         Ok(self.env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN"))

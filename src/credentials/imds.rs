@@ -132,7 +132,8 @@ impl ImdsProvider {
         self
     }
 
-    /// The timeout of each request (connect, headers, body). Default 1 s.
+    /// The bound of each request, from connect to the last byte of the
+    /// answer (a server that drips its answer fails at it too). Default 1 s.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -327,7 +328,7 @@ impl ImdsProvider {
             HeaderValue::from(self.token_ttl.as_secs()),
         );
         let what = put.describe();
-        let (status, body) = fetch(client, put)
+        let (status, body) = fetch(client, put, self.timeout)
             .await
             .map_err(|e| e.context(format_args!("{NAME}: {what}")))?;
         match status {
@@ -358,7 +359,7 @@ impl ImdsProvider {
                 .insert("x-aws-ec2-metadata-token", token.clone());
         }
         let what = get.describe();
-        let (status, body) = fetch(client, get).await.map_err(|e| {
+        let (status, body) = fetch(client, get, self.timeout).await.map_err(|e| {
             let retryable = e.is_retryable();
             unavailable(NAME, format!("{what}: {e}")).with_retryable(retryable)
         })?;

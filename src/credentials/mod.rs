@@ -60,6 +60,11 @@ pub use profile::ProfileProvider;
 pub use sts::AssumeRoleProvider;
 pub use web_identity::WebIdentityProvider;
 
+#[cfg(feature = "_fuzz")]
+pub(crate) use process::parse_output as parse_process_output;
+#[cfg(feature = "_fuzz")]
+pub(crate) use profile::parse_files as parse_profile_files;
+
 /// One set of AWS credentials.
 #[derive(Clone)]
 pub struct Credentials {
@@ -323,18 +328,57 @@ pub(crate) fn http_client(timeout: std::time::Duration) -> Result<Arc<dyn HttpCl
 }
 
 /// Sends `request` and reads the whole answer (credential answers are
-/// small); the status and body are returned whatever the status.
+/// small, at most [`MAX_CREDENTIALS_BODY`](crate::limits::MAX_CREDENTIALS_BODY));
+/// the status and body are returned whatever the status. The whole
+/// exchange, body included, must end within `total`: a server that drips
+/// its answer a byte at a time, each within the read timeout, fails too.
 pub(crate) async fn fetch(
     client: &dyn HttpClient,
     request: HttpRequest,
+    total: std::time::Duration,
 ) -> Result<(http::StatusCode, bytes::Bytes)> {
-    let response = client.send(request).await?;
-    let status = response.status;
-    let body = response
-        .body
-        .collect_limited(crate::limits::MAX_CREDENTIALS_BODY)
+    let what = request.describe();
+    let exchange = async {
+        let response = client.send(request).await?;
+        let status = response.status;
+        let body = response
+            .body
+            .collect_limited(crate::limits::MAX_CREDENTIALS_BODY)
+            .await?;
+        Ok((status, body))
+    };
+    tokio::time::timeout(total, exchange)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Error::new(
+                ErrorKind::Timeout,
+                format!("{what}: no complete answer within {}s", total.as_secs_f64()),
+            )
+            .with_retryable(true))
+        })
+}
+
+/// The bytes of the file at `path`, reading at most `cap` bytes plus one: a
+/// longer file (or an endless device such as `/dev/zero`) is an
+/// [`InvalidData`](std::io::ErrorKind::InvalidData) error naming `limit`.
+pub(crate) async fn read_file_capped(
+    path: &std::path::Path,
+    cap: u64,
+    limit: &str,
+) -> std::io::Result<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let file = tokio::fs::File::open(path).await?;
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
         .await?;
-    Ok((status, body))
+    if bytes.len() as u64 > cap {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the file is larger than {cap} bytes ({limit})"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The first 200 characters of a (non-secret) server answer, for messages.

@@ -14,9 +14,10 @@ use super::sts::{RoleParams, Sts};
 use super::web_identity::WebIdentityProvider;
 use super::{
     ContainerProvider, CredentialProvider, Credentials, EnvironmentProvider, ImdsProvider, Lookup,
-    Source, lookup_required, unavailable,
+    Source, lookup_required, read_file_capped, unavailable,
 };
 use crate::error::Result;
+use crate::limits::MAX_PROFILE_FILE;
 use crate::transport::{BoxFuture, HttpClient};
 
 /// Longest chain of `source_profile` hops followed.
@@ -145,8 +146,11 @@ impl ProfileProvider {
             (path("AWS_SHARED_CREDENTIALS_FILE", "credentials"), false),
         ] {
             let Some(path) = path else { continue };
-            match tokio::fs::read_to_string(&path).await {
+            match read_file_capped(&path, MAX_PROFILE_FILE, "limits::MAX_PROFILE_FILE").await {
                 Ok(text) => {
+                    let text = String::from_utf8(text).map_err(|_| {
+                        unavailable("profile", format!("{} is not UTF-8", path.display()))
+                    })?;
                     found = true;
                     files.add(&text, is_config);
                 }
@@ -408,6 +412,18 @@ fn sso_settings(files: &ProfileFiles, p: &Props, name: &str, what: &str) -> Resu
         account_id: need(p, "sso_account_id", "")?,
         role_name: need(p, "sso_role_name", "")?,
     })
+}
+
+/// The profiles and the SSO sessions that `text` defines, read as the config
+/// file (`is_config`) or the credentials file; for the fuzz targets.
+#[cfg(feature = "_fuzz")]
+pub(crate) fn parse_files(
+    text: &str,
+    is_config: bool,
+) -> (HashMap<String, Props>, HashMap<String, Props>) {
+    let mut files = ProfileFiles::default();
+    files.add(text, is_config);
+    (files.profiles, files.sso_sessions)
 }
 
 /// The profiles and SSO sessions of the two files, merged.

@@ -65,7 +65,7 @@ pub(crate) async fn load(
         .map_err(|_| unavailable(&name, "the cached SSO token is not a valid header value"))?;
     request.headers.insert("x-amz-sso_bearer_token", bearer);
     let what = request.describe();
-    let (status, body) = fetch(&*client, request).await.map_err(|e| {
+    let (status, body) = fetch(&*client, request, TIMEOUT).await.map_err(|e| {
         let retryable = e.is_retryable();
         unavailable(&name, format!("{what}: {e}")).with_retryable(retryable)
     })?;
@@ -113,7 +113,13 @@ async fn read_token(
     file: &Path,
     (name, login_hint): (&str, &str),
 ) -> Result<String> {
-    let text = match tokio::fs::read(file).await {
+    let text = match super::read_file_capped(
+        file,
+        crate::limits::MAX_CREDENTIALS_BODY as u64,
+        "limits::MAX_CREDENTIALS_BODY",
+    )
+    .await
+    {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(unavailable(

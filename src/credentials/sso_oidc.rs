@@ -17,6 +17,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::json::Object;
 use crate::transport::{HttpClient, HttpRequest};
 
+/// The bound of the token refresh, as of the SSO portal call.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What the cache file holds for a refresh; `None` when it cannot refresh
 /// (no refresh token or client, or the client registration has expired).
 pub(crate) struct Refresh<'a> {
@@ -80,7 +83,7 @@ pub(crate) async fn refresh_token(
     );
     request.body = Bytes::from(body.to_json()).into();
     let what = request.describe();
-    let (status, answer) = fetch(client, request).await.map_err(|e| {
+    let (status, answer) = fetch(client, request, TIMEOUT).await.map_err(|e| {
         let retryable = e.is_retryable();
         unavailable(name, format!("refreshing the SSO token: {what}: {e}"))
             .with_retryable(retryable)

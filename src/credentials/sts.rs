@@ -172,7 +172,7 @@ impl Sts {
             Some(c) => Arc::clone(c),
             None => http_client(TIMEOUT)?,
         };
-        let (status, body) = fetch(&*client, request).await.map_err(|e| {
+        let (status, body) = fetch(&*client, request, TIMEOUT).await.map_err(|e| {
             let retryable = e.is_retryable();
             unavailable(&what, e).with_retryable(retryable)
         })?;

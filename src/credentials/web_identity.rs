@@ -110,9 +110,16 @@ impl WebIdentityProvider {
                 (PathBuf::from(file), role)
             }
         };
-        let token = tokio::fs::read_to_string(&file).await.map_err(|e| {
+        let token = super::read_file_capped(
+            &file,
+            crate::limits::MAX_CREDENTIALS_BODY as u64,
+            "limits::MAX_CREDENTIALS_BODY",
+        )
+        .await
+        .map_err(|e| {
             unavailable(NAME, format!("reading token file {}", file.display())).with_source(e)
         })?;
+        let token = String::from_utf8_lossy(&token);
         let token = token.trim();
         if token.is_empty() {
             return Err(unavailable(

@@ -1,6 +1,6 @@
 //! [`ListStream`]: ListObjectsV2 as a lazy stream across continuation tokens.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use http::Method;
 use super::request::{S3Request, StoreInner};
 use super::types::{ListOptions, ObjectMeta};
 use crate::error::Result;
+use crate::limits::MAX_LIST_PAGES_WITHOUT_PROGRESS;
 use crate::transport::BoxFuture;
 use crate::xml::{self, ListObjectsV2Page, ObjectEntry};
 
@@ -30,6 +31,11 @@ struct Query {
     /// prefix and start-after, removed from the keys and common prefixes
     /// of each page.
     key_prefix: String,
+    /// A digest of each continuation token received, so a server that
+    /// leads back to a token (a cycle of any length) is caught.
+    tokens: HashSet<[u8; 16]>,
+    /// Truncated pages in a row that brought no key and no prefix.
+    idle_pages: usize,
 }
 
 enum State {
@@ -46,6 +52,8 @@ impl ListStream {
             inner,
             options,
             key_prefix: String::new(),
+            tokens: HashSet::new(),
+            idle_pages: 0,
         };
         ListStream {
             state: State::Idle(Box::new(query), None),
@@ -100,27 +108,44 @@ impl ListStream {
                         self.state = State::Fetching(fut);
                         return Poll::Pending;
                     }
-                    Poll::Ready((query, sent, Ok(page))) => {
+                    Poll::Ready((mut query, _, Ok(page))) => {
                         if !page.is_truncated {
                             return Poll::Ready(Some(Ok(page)));
                         }
                         // A truncated page must lead on: without a token, or
-                        // with the token just sent, the listing would end
-                        // early looking complete, or loop forever.
+                        // with one sent before, the listing would end early
+                        // looking complete, or loop forever; a run of pages
+                        // without keys must end too.
                         let target = query.inner.target(None);
-                        return Poll::Ready(Some(match page.next_continuation_token.clone() {
-                            Some(next) if sent.as_deref() != Some(next.as_str()) => {
-                                self.state = State::Idle(query, Some(next));
-                                Ok(page)
-                            }
-                            Some(_) => Err(incomplete_listing(
-                                &target,
-                                "returned the continuation token it was sent",
-                            )),
+                        let progress =
+                            !page.contents.is_empty() || !page.common_prefixes.is_empty();
+                        query.idle_pages = if progress { 0 } else { query.idle_pages + 1 };
+                        let next = page.next_continuation_token.clone();
+                        return Poll::Ready(Some(match next {
                             None => Err(incomplete_listing(
                                 &target,
                                 "is truncated (IsTruncated = true) but has no NextContinuationToken",
                             )),
+                            Some(next) if !query.tokens.insert(token_digest(&next)) => {
+                                Err(incomplete_listing(
+                                    &target,
+                                    "returned a continuation token it was sent before",
+                                ))
+                            }
+                            Some(_) if query.idle_pages > MAX_LIST_PAGES_WITHOUT_PROGRESS => {
+                                Err(incomplete_listing(
+                                    &target,
+                                    &format!(
+                                        "brought no key in {MAX_LIST_PAGES_WITHOUT_PROGRESS} \
+                                         truncated pages in a row \
+                                         (limits::MAX_LIST_PAGES_WITHOUT_PROGRESS)"
+                                    ),
+                                ))
+                            }
+                            Some(next) => {
+                                self.state = State::Idle(query, Some(next));
+                                Ok(page)
+                            }
                         }));
                     }
                     Poll::Ready((_, _, Err(e))) => return Poll::Ready(Some(Err(e))),
@@ -181,9 +206,21 @@ impl super::S3Store {
             inner: Arc::clone(&self.inner),
             options,
             key_prefix: self.raw_prefix().to_string(),
+            tokens: HashSet::new(),
+            idle_pages: 0,
         };
         fetch_page(&query, token).await
     }
+}
+
+/// 128 bits of the SHA-256 of a continuation token: 16 bytes a page
+/// however long the token, and no false match in practice.
+fn token_digest(token: &str) -> [u8; 16] {
+    use sha2::Digest;
+    let full = sha2::Sha256::digest(token.as_bytes());
+    let mut out = [0; 16];
+    out.copy_from_slice(&full[..16]);
+    out
 }
 
 /// The error for a page that cannot be followed: the listing stops with an

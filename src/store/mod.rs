@@ -67,7 +67,8 @@ pub use writer::MultipartWriter;
 #[cfg(feature = "object-store")]
 pub(crate) use list::meta_from_entry as list_entry_meta;
 use request::{S3Request, StoreInner};
-use types::parse_content_range;
+// Also read by the `content_range` fuzz target (through `__fuzz`).
+pub(crate) use types::parse_content_range;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::{date, xml};

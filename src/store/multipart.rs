@@ -11,6 +11,7 @@ use super::transfer::MAX_PARTS;
 use super::writer::MultipartWriter;
 use super::{S3Store, check_key, header_text};
 use crate::error::{Error, Result};
+use crate::limits::MAX_LIST_PAGES_WITHOUT_PROGRESS;
 use crate::transport::RequestBody;
 use crate::xml::{self, CompletedPart, PartEntry, UploadEntry};
 
@@ -310,13 +311,35 @@ impl S3Store {
             let page = xml::parse_list_parts(&body)
                 .map_err(|e| e.context(format!("ListParts {target}")))?;
             parts.extend(page.parts);
-            match (page.is_truncated, page.next_part_number_marker) {
-                // A marker that does not advance would loop forever.
-                (true, Some(next)) if Some(next) != marker => marker = Some(next),
-                _ => {
-                    // S3 lists in order; some servers (s3s-fs) list in directory order.
-                    parts.sort_by_key(|p| p.part_number);
-                    return Ok(parts);
+            if parts.len() as u64 > MAX_PARTS {
+                return Err(incomplete(
+                    "ListParts",
+                    &target,
+                    &format!("lists more than {MAX_PARTS} parts"),
+                ));
+            }
+            if !page.is_truncated {
+                // S3 lists in order; some servers (s3s-fs) list in directory order.
+                parts.sort_by_key(|p| p.part_number);
+                return Ok(parts);
+            }
+            // Part numbers rise page to page: a marker that does not would
+            // loop, a missing one would pass a partial list as complete.
+            match page.next_part_number_marker {
+                Some(next) if next > marker.unwrap_or(0) => marker = Some(next),
+                Some(_) => {
+                    return Err(incomplete(
+                        "ListParts",
+                        &target,
+                        "gave a NextPartNumberMarker that does not advance",
+                    ));
+                }
+                None => {
+                    return Err(incomplete(
+                        "ListParts",
+                        &target,
+                        "is truncated (IsTruncated = true) but has no NextPartNumberMarker",
+                    ));
                 }
             }
         }
@@ -335,6 +358,9 @@ impl S3Store {
         let list_prefix = self.full_key(prefix.unwrap_or(""));
         let mut uploads = Vec::new();
         let mut markers: Option<(String, Option<String>)> = None;
+        // Every marker pair received (a digest of it), to catch a cycle.
+        let mut seen = std::collections::HashSet::new();
+        let mut idle_pages = 0;
         loop {
             let mut req =
                 S3Request::new("ListMultipartUploads", Method::GET, None).query("uploads", "");
@@ -350,19 +376,52 @@ impl S3Store {
             let body = self.inner.send(req).await?.body.collect().await?;
             let page = xml::parse_list_multipart_uploads(&body)
                 .map_err(|e| e.context(format!("ListMultipartUploads {target}")))?;
+            idle_pages = if page.uploads.is_empty() {
+                idle_pages + 1
+            } else {
+                0
+            };
             uploads.extend(page.uploads.into_iter().map(|mut u| {
                 u.key = self.strip_prefix(&u.key).to_string();
                 u
             }));
-            let next = page
-                .next_key_marker
-                .map(|k| (k, page.next_upload_id_marker));
-            match next {
-                Some(next) if page.is_truncated && Some(&next) != markers.as_ref() => {
-                    markers = Some(next);
-                }
-                _ => return Ok(uploads),
+            if !page.is_truncated {
+                return Ok(uploads);
             }
+            let Some(key) = page.next_key_marker else {
+                return Err(incomplete(
+                    "ListMultipartUploads",
+                    &target,
+                    "is truncated (IsTruncated = true) but has no NextKeyMarker",
+                ));
+            };
+            let next = (key, page.next_upload_id_marker);
+            let digest = {
+                use sha2::Digest;
+                let mut h = sha2::Sha256::new();
+                h.update(next.0.as_bytes());
+                h.update([0]);
+                h.update(next.1.as_deref().unwrap_or("").as_bytes());
+                h.finalize()
+            };
+            if !seen.insert(digest) {
+                return Err(incomplete(
+                    "ListMultipartUploads",
+                    &target,
+                    "returned markers it was sent before",
+                ));
+            }
+            if idle_pages > MAX_LIST_PAGES_WITHOUT_PROGRESS {
+                return Err(incomplete(
+                    "ListMultipartUploads",
+                    &target,
+                    &format!(
+                        "brought no upload in {MAX_LIST_PAGES_WITHOUT_PROGRESS} truncated \
+                         pages in a row (limits::MAX_LIST_PAGES_WITHOUT_PROGRESS)"
+                    ),
+                ));
+            }
+            markers = Some(next);
         }
     }
 
@@ -373,6 +432,15 @@ impl S3Store {
     pub fn multipart_writer(&self, key: &str) -> Result<MultipartWriter> {
         self.default_transfer().multipart_writer(key)
     }
+}
+
+/// The error for a listing page that cannot be followed: the call fails
+/// instead of passing a partial list for complete, or looping.
+fn incomplete(op: &str, target: &str, why: &str) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorKind::Service,
+        format!("{op} {target}: the answer {why}; the listing is incomplete"),
+    )
 }
 
 /// The ETag S3 gives the object completed from `parts` (without quotes): the

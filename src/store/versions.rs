@@ -2,7 +2,7 @@
 //! deletion of one version, bucket versioning on and off, and
 //! Get/Put/DeleteObjectTagging.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 
 use bytes::Bytes;
@@ -36,6 +36,8 @@ impl S3Store {
             store: self.clone(),
             prefix: prefix.map(str::to_string),
             markers: None,
+            seen: HashSet::new(),
+            idle_pages: 0,
             buffered: VecDeque::new(),
             done: false,
         }
@@ -174,6 +176,11 @@ pub struct VersionStream {
     /// `(key-marker, version-id-marker)` of the next page; `None` before
     /// the first.
     markers: Option<(String, Option<String>)>,
+    /// Every pair of markers received, so a server that leads back to one
+    /// (a cycle of any length) is caught.
+    seen: HashSet<(String, Option<String>)>,
+    /// Truncated pages in a row that brought no version.
+    idle_pages: usize,
     buffered: VecDeque<ObjectVersion>,
     done: bool,
 }
@@ -183,8 +190,10 @@ impl VersionStream {
     ///
     /// # Errors
     /// What S3 answers; `Service` for a truncated page that gives no way
-    /// on, or the markers it was asked with (a listing that would end early
-    /// looking complete, or loop forever).
+    /// on, markers it gave before, or more than
+    /// [`MAX_LIST_PAGES_WITHOUT_PROGRESS`](crate::limits::MAX_LIST_PAGES_WITHOUT_PROGRESS)
+    /// empty pages in a row (a listing that would end early looking
+    /// complete, or loop forever).
     pub async fn next(&mut self) -> Option<Result<ObjectVersion>> {
         loop {
             if let Some(v) = self.buffered.pop_front() {
@@ -211,8 +220,19 @@ impl VersionStream {
                         .incomplete("is truncated (IsTruncated = true) but has no NextKeyMarker"));
                 }
             };
-            if self.markers.as_ref() == Some(&next) {
-                return Err(self.incomplete("returned the markers it was sent"));
+            if !self.seen.insert(next.clone()) {
+                return Err(self.incomplete("led back to markers it had already sent"));
+            }
+            self.idle_pages = if page.versions.is_empty() && page.common_prefixes.is_empty() {
+                self.idle_pages + 1
+            } else {
+                0
+            };
+            if self.idle_pages > crate::limits::MAX_LIST_PAGES_WITHOUT_PROGRESS {
+                return Err(self.incomplete(&format!(
+                    "sent {} truncated pages in a row without a version",
+                    self.idle_pages
+                )));
             }
             self.markers = Some(next);
         } else {

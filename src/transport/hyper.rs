@@ -98,7 +98,11 @@ impl HyperClient {
         builder
             .pool_idle_timeout(options.pool_idle_timeout)
             .pool_max_idle_per_host(options.pool_max_idle_per_host)
-            .pool_timer(TokioTimer::new());
+            .pool_timer(TokioTimer::new())
+            // A head past this fails instead of growing the buffer; the
+            // header count keeps hyper's default (MAX_RESPONSE_HEADERS):
+            // setting it moves the parse to the heap.
+            .http1_max_buf_size(crate::limits::MAX_RESPONSE_HEAD);
         #[cfg(feature = "http2")]
         {
             builder

@@ -28,6 +28,9 @@ mod sts;
 mod tree;
 mod versions;
 
+#[cfg(feature = "_fuzz")]
+pub(crate) use tree::{XmlWriter, read_tree};
+
 pub use error::{S3ErrorBody, is_error_body, parse_error};
 pub use list::{
     Bucket, ListObjectsV2Page, ObjectEntry, parse_list_buckets, parse_list_objects_v2,

@@ -1,0 +1,11 @@
+//! `xml::parse_list_objects_v2` on arbitrary bytes.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    // Never a panic; every refusal is a typed Service error.
+    if let Err(e) = s3lite::xml::parse_list_objects_v2(data) {
+        assert_eq!(e.kind(), s3lite::ErrorKind::Service, "{e}");
+    }
+});
