@@ -39,6 +39,10 @@ impl CredentialProvider for Counting {
             ))
         })
     }
+    // Asked on every attempt (what the tests check), not cached by the store.
+    fn is_cached(&self) -> bool {
+        true
+    }
 }
 
 fn store(server: &FaultServer, clock: &VirtualClock, max_retries: usize) -> S3Store {

@@ -432,6 +432,11 @@ impl CredentialProvider for RotatingProvider {
         self.invalidated.fetch_add(1, Ordering::SeqCst);
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
+
+    // Keeps its own generation: the store asks it directly, uncached.
+    fn is_cached(&self) -> bool {
+        true
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -444,6 +449,10 @@ impl CredentialProvider for SharedProvider {
 
     fn invalidate(&self) {
         self.0.invalidate();
+    }
+
+    fn is_cached(&self) -> bool {
+        true
     }
 }
 

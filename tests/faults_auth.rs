@@ -63,6 +63,11 @@ impl CredentialProvider for Expiring {
         self.invalidated.fetch_add(1, Ordering::SeqCst);
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
+
+    // Keeps its own generation: the store asks it directly, uncached.
+    fn is_cached(&self) -> bool {
+        true
+    }
 }
 
 fn store(server: &FaultServer, clock: &VirtualClock, p: &Arc<Expiring>) -> S3Store {

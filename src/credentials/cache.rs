@@ -276,10 +276,14 @@ impl CredentialProvider for CachingProvider {
         let now = (self.clock)();
         // Only the entry seen here is dropped: one stored by a refresh
         // since then is kept.
-        self.cached.rcu(|current| match current {
+        let before = self.cached.rcu(|current| match current {
             Some(e) if now - e.fetched_at >= INVALIDATE_GRACE => None,
             other => other.clone(),
         });
+        if before.is_some_and(|e| now - e.fetched_at >= INVALIDATE_GRACE) {
+            // The source may keep credentials of its own: it forgets them too.
+            self.inner.invalidate();
+        }
     }
 
     fn is_cached(&self) -> bool {

@@ -26,7 +26,7 @@ impl S3Store {
     ///
     /// ```no_run
     /// use tokio::io::{AsyncReadExt, AsyncSeekExt};
-    /// # async fn demo(store: &s3lite::S3Store) -> std::io::Result<()> {
+    /// # async fn demo(store: &s3lite::S3Store) -> Result<(), Box<dyn std::error::Error>> {
     /// let mut reader = store.open_reader("table.parquet").await?;
     /// reader.seek(std::io::SeekFrom::End(-8)).await?;   // a Parquet footer
     /// let mut footer = [0u8; 8];
