@@ -33,8 +33,9 @@ use std::str::FromStr;
 use crate::error::{Error, ErrorKind, Result};
 
 pub use value::{
-    ChecksumAlgorithm, ChecksumWhen, ConditionalPut, CopyIfNotExists, ServerSideEncryption,
-    content_type_for, decode_base64, parse_bool, parse_duration, percent_decode,
+    CannedAcl, ChecksumAlgorithm, ChecksumWhen, ConditionalPut, CopyIfNotExists,
+    ServerSideEncryption, content_type_for, decode_base64, parse_bool, parse_duration,
+    percent_decode,
 };
 
 /// One configuration key of an S3 store.
@@ -51,13 +52,16 @@ pub enum S3ConfigKey {
     SecretAccessKey,
     /// `session_token` (alias `token`): the token of temporary credentials (secret).
     SessionToken,
-    /// `region`: the region requests are signed for. Default `us-east-1`.
+    /// `region`: the region requests are signed for. Default
+    /// `default_region`, else the `region` of the active profile in
+    /// `~/.aws/config` (as boto3 reads it), else `us-east-1`.
     Region,
     /// `default_region`: the region used when `region` is not set.
     DefaultRegion,
     /// `bucket` (alias `bucket_name`): the bucket (required).
     Bucket,
-    /// `endpoint` (alias `endpoint_url`): a custom endpoint URL.
+    /// `endpoint` (alias `endpoint_url`; also composer's `S3_ENDPOINT_URL`,
+    /// read last): a custom endpoint URL.
     Endpoint,
     /// `endpoint_url_s3`: a custom endpoint for S3 only; wins over `endpoint`.
     EndpointUrlS3,
@@ -105,6 +109,10 @@ pub enum S3ConfigKey {
     CopyIfNotExists,
     /// `disable_tagging`: never send object tags.
     DisableTagging,
+    /// `canned_acl` (alias `acl`; also `S3_CANNED_ACL`): the canned ACL
+    /// (`x-amz-acl`) of every object the store writes, unless the write's
+    /// [`PutOptions`](crate::PutOptions) names one. Default: none sent.
+    CannedAcl,
     /// `disable_bulk_delete`: delete objects one request at a time.
     DisableBulkDelete,
     /// `request_payer` (alias `requester_pays`): operate on requester-pays buckets.
@@ -302,16 +310,19 @@ const KEYS: &[KeyInfo] = &[
         "region",
         &[],
         Store,
-        "`default_region`, else `us-east-1`",
+        "`default_region`, else the profile's `region`, else `us-east-1`",
     ),
     info(K::DefaultRegion, "default_region", &[], Store, "none"),
     info(K::Bucket, "bucket", &["bucket_name"], Store, "required"),
-    info(
-        K::Endpoint,
-        "endpoint",
-        &["endpoint_url"],
-        Store,
-        "AWS for the region",
+    env(
+        info(
+            K::Endpoint,
+            "endpoint",
+            &["endpoint_url"],
+            Store,
+            "AWS for the region",
+        ),
+        &["S3_ENDPOINT_URL"],
     ),
     info(K::EndpointUrlS3, "endpoint_url_s3", &[], Store, "none"),
     info(
@@ -390,6 +401,16 @@ const KEYS: &[KeyInfo] = &[
     info(K::ConditionalPut, "conditional_put", &[], Store, "etag"),
     info(K::CopyIfNotExists, "copy_if_not_exists", &[], Store, "none"),
     info(K::DisableTagging, "disable_tagging", &[], Store, "false"),
+    env(
+        info(
+            K::CannedAcl,
+            "canned_acl",
+            &["acl"],
+            Store,
+            "none (the bucket's default)",
+        ),
+        &["S3_CANNED_ACL"],
+    ),
     info(
         K::DisableBulkDelete,
         "disable_bulk_delete",
@@ -657,6 +678,7 @@ impl S3ConfigKey {
             | K::ServerSideEncryption
             | K::ConditionalPut
             | K::CopyIfNotExists
+            | K::CannedAcl
             | K::S3UsEast1RegionalEndpoint => ValueKind::Choice,
             _ => ValueKind::Text,
         }

@@ -82,13 +82,13 @@ pub mod transport;
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "_io")]
 pub use store::{
-    CopyOptions, DEFAULT_READER_BUFFER, DeleteStream, ObjectReader, PresignOptions,
-    PresignedRequest, PutMode, PutOptions, VersionStream,
+    COALESCE_GAP, COALESCE_PARALLEL, CopyOptions, DEFAULT_READER_BUFFER, DeleteStream,
+    ObjectReader, PresignOptions, PresignedRequest, PutMode, PutOptions, VersionStream,
 };
 #[cfg(feature = "_io")]
 pub use store::{
-    GetOptions, GetRange, GetResult, ListOptions, ListResult, ListStream, ObjectMeta, PutResult,
-    S3Store, S3StoreBuilder,
+    GetOptions, GetRange, GetResult, ListOptions, ListPages, ListResult, ListStream, ObjectMeta,
+    PutResult, S3Store, S3StoreBuilder,
 };
 #[cfg(feature = "_io")]
 pub use store::{MultipartWriter, Progress, ProgressCallback, Transfer, TransferConfig};

@@ -23,6 +23,7 @@ fn sample(key: S3ConfigKey) -> &'static str {
         K::S3UsEast1RegionalEndpoint => "legacy",
         K::ConditionalPut => "etag",
         K::CopyIfNotExists => "multipart",
+        K::CannedAcl => "bucket-owner-full-control",
         K::ServerSideEncryption => "aws:kms",
         K::SseCustomerKeyBase64 => "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         K::Http2MaxFrameSize => "32768",

@@ -510,7 +510,9 @@ async fn prefixed_store_transfers(server: Option<Server>, list_uploads: bool) {
         plain.object_size("pre/fix/s.bin").await.unwrap(),
         data.len() as u64
     );
-    assert_eq!(store.list_keys(None).await.unwrap(), ["s.bin"]);
+    // composer's form: bucket keys, with the store's prefix.
+    assert_eq!(store.list_keys(None).await.unwrap(), ["pre/fix/s.bin"]);
+    assert_eq!(store.list_relative_keys(None).await.unwrap(), ["s.bin"]);
     assert_eq!(store.uri("s.bin"), format!("s3://{bucket}/pre/fix/s.bin"));
     let dir = TempDir::new("prefixed-download");
     let target = dir.0.join("s.bin");

@@ -71,28 +71,25 @@ pub(crate) async fn ls(ctx: &Context, args: LsArgs) -> CliResult {
         if !prefix.is_empty() {
             options.prefix = Some(prefix.clone());
         }
-        let level = ctx
-            .cancellable(async {
-                store
-                    .list_with_delimiter_opts(options)
-                    .await
-                    .map_err(|e| CliError::s3(&what, e))
-            })
-            .await?;
-        for p in &level.common_prefixes {
-            if args.json {
-                ctx.out(&json_object(&[
-                    ("type", json_string("prefix")),
-                    ("url", json_string(&s3_url(&bucket, p))),
-                    ("prefix", json_string(p)),
-                ]));
-            } else {
-                let name = p.get(shown_from..).unwrap_or(p);
-                ctx.out(&format!("{:>30} {name}", "PRE"));
+        // Page by page, as aws-cli prints: a wide level never sits in memory.
+        let mut pages = store.list_with_delimiter_pages(options);
+        while let Some(page) = ctx.cancellable(async { Ok(pages.next().await) }).await? {
+            let page = page.map_err(|e| CliError::s3(&what, e))?;
+            for p in &page.common_prefixes {
+                if args.json {
+                    ctx.out(&json_object(&[
+                        ("type", json_string("prefix")),
+                        ("url", json_string(&s3_url(&bucket, p))),
+                        ("prefix", json_string(p)),
+                    ]));
+                } else {
+                    let name = p.get(shown_from..).unwrap_or(p);
+                    ctx.out(&format!("{:>30} {name}", "PRE"));
+                }
             }
-        }
-        for o in &level.objects {
-            print_object(o);
+            for o in &page.objects {
+                print_object(o);
+            }
         }
     }
     if args.summarize && !args.json {

@@ -247,6 +247,90 @@ impl FromStr for ServerSideEncryption {
     }
 }
 
+/// A canned ACL of the objects a store writes (`x-amz-acl`), as boto3's
+/// `ExtraArgs={"ACL": ...}` and composer's `S3_CANNED_ACL`.
+///
+/// ```
+/// use s3lite::config::CannedAcl;
+/// let acl: CannedAcl = "bucket-owner-full-control".parse()?;
+/// assert_eq!(acl, CannedAcl::BucketOwnerFullControl);
+/// assert_eq!(acl.as_str(), "bucket-owner-full-control");
+/// # Ok::<(), s3lite::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CannedAcl {
+    /// `private`: the owner only (S3's default).
+    Private,
+    /// `public-read`: anyone may read.
+    PublicRead,
+    /// `public-read-write`: anyone may read and write.
+    PublicReadWrite,
+    /// `authenticated-read`: any AWS account may read.
+    AuthenticatedRead,
+    /// `aws-exec-read`: EC2 may read AMI bundles.
+    AwsExecRead,
+    /// `bucket-owner-read`: the bucket's owner may read.
+    BucketOwnerRead,
+    /// `bucket-owner-full-control`: the bucket's owner has full control.
+    BucketOwnerFullControl,
+}
+
+impl CannedAcl {
+    /// Every canned ACL of an object.
+    pub const ALL: [CannedAcl; 7] = [
+        CannedAcl::Private,
+        CannedAcl::PublicRead,
+        CannedAcl::PublicReadWrite,
+        CannedAcl::AuthenticatedRead,
+        CannedAcl::AwsExecRead,
+        CannedAcl::BucketOwnerRead,
+        CannedAcl::BucketOwnerFullControl,
+    ];
+
+    /// The `x-amz-acl` value (`public-read`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CannedAcl::Private => "private",
+            CannedAcl::PublicRead => "public-read",
+            CannedAcl::PublicReadWrite => "public-read-write",
+            CannedAcl::AuthenticatedRead => "authenticated-read",
+            CannedAcl::AwsExecRead => "aws-exec-read",
+            CannedAcl::BucketOwnerRead => "bucket-owner-read",
+            CannedAcl::BucketOwnerFullControl => "bucket-owner-full-control",
+        }
+    }
+}
+
+impl fmt::Display for CannedAcl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CannedAcl {
+    type Err = Error;
+
+    /// The `x-amz-acl` spelling, in any case.
+    ///
+    /// # Errors
+    /// `InvalidConfig` naming the value and listing the canned ACLs.
+    fn from_str(s: &str) -> Result<Self> {
+        let v = s.trim();
+        CannedAcl::ALL
+            .into_iter()
+            .find(|acl| acl.as_str().eq_ignore_ascii_case(v))
+            .ok_or_else(|| {
+                let names: Vec<&str> = CannedAcl::ALL.iter().map(|a| a.as_str()).collect();
+                Error::invalid_config(
+                    "canned_acl",
+                    s,
+                    format!("unknown canned ACL; expected one of {}", names.join(", ")),
+                )
+            })
+    }
+}
+
 /// How conditional puts are provided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

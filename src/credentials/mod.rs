@@ -60,6 +60,9 @@ pub use profile::ProfileProvider;
 pub use sts::AssumeRoleProvider;
 pub use web_identity::WebIdentityProvider;
 
+pub(crate) use env::Env;
+pub(crate) use profile::profile_setting_blocking;
+
 #[cfg(feature = "_fuzz")]
 pub(crate) use process::parse_output as parse_process_output;
 #[cfg(feature = "_fuzz")]
@@ -372,6 +375,24 @@ pub(crate) async fn read_file_capped(
     file.take(cap.saturating_add(1))
         .read_to_end(&mut bytes)
         .await?;
+    check_cap(bytes, cap, limit)
+}
+
+/// As [`read_file_capped`], with blocking I/O.
+pub(crate) fn read_file_capped_blocking(
+    path: &std::path::Path,
+    cap: u64,
+    limit: &str,
+) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    check_cap(bytes, cap, limit)
+}
+
+/// `bytes`, or `InvalidData` when a capped read got more than `cap`.
+fn check_cap(bytes: Vec<u8>, cap: u64, limit: &str) -> std::io::Result<Vec<u8>> {
     if bytes.len() as u64 > cap {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,

@@ -14,7 +14,7 @@ use super::sts::{RoleParams, Sts};
 use super::web_identity::WebIdentityProvider;
 use super::{
     ContainerProvider, CredentialProvider, Credentials, EnvironmentProvider, ImdsProvider, Lookup,
-    Source, lookup_required, read_file_capped, unavailable,
+    Source, lookup_required, read_file_capped, read_file_capped_blocking, unavailable,
 };
 use crate::error::Result;
 use crate::limits::MAX_PROFILE_FILE;
@@ -132,36 +132,12 @@ impl ProfileProvider {
 
     /// Reads both files; `None` when neither exists.
     async fn read_files(&self) -> Result<Option<ProfileFiles>> {
-        let home = self.env.home();
-        let path = |var: &str, default: &str| -> Option<PathBuf> {
-            match self.env.get(var) {
-                Some(p) => Some(self.env.expand_home(&p)),
-                None => home.as_ref().map(|h| h.join(".aws").join(default)),
-            }
-        };
         let mut files = ProfileFiles::default();
         let mut found = false;
-        for (path, is_config) in [
-            (path("AWS_CONFIG_FILE", "config"), true),
-            (path("AWS_SHARED_CREDENTIALS_FILE", "credentials"), false),
-        ] {
+        for (path, is_config) in file_paths(&self.env) {
             let Some(path) = path else { continue };
-            match read_file_capped(&path, MAX_PROFILE_FILE, "limits::MAX_PROFILE_FILE").await {
-                Ok(text) => {
-                    let text = String::from_utf8(text).map_err(|_| {
-                        unavailable("profile", format!("{} is not UTF-8", path.display()))
-                    })?;
-                    found = true;
-                    files.add(&text, is_config);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => {
-                    return Err(
-                        unavailable("profile", format!("reading {}", path.display()))
-                            .with_source(e),
-                    );
-                }
-            }
+            let read = read_file_capped(&path, MAX_PROFILE_FILE, "limits::MAX_PROFILE_FILE").await;
+            found |= files.add_read(&path, read, is_config)?;
         }
         Ok(found.then_some(files))
     }
@@ -321,16 +297,42 @@ pub(crate) async fn profile_setting(
     let Some(files) = reader.read_files().await? else {
         return Ok(None);
     };
-    let name = profile
-        .map(str::to_string)
-        .or_else(|| env.get("AWS_PROFILE"))
-        .unwrap_or_else(|| "default".to_string());
-    Ok(files
-        .profiles
-        .get(&name)
-        .and_then(|p| p.get(key))
-        .filter(|v| !v.is_empty())
-        .cloned())
+    Ok(files.setting(env, profile, key))
+}
+
+/// As [`profile_setting`], reading the files with blocking I/O: for the
+/// store builder, which needs the profile's `region` before any runtime
+/// runs (the files are small and capped at [`MAX_PROFILE_FILE`]).
+pub(crate) fn profile_setting_blocking(env: &Env, key: &str) -> Result<Option<String>> {
+    let mut files = ProfileFiles::default();
+    let mut found = false;
+    for (path, is_config) in file_paths(env) {
+        let Some(path) = path else { continue };
+        let read = read_file_capped_blocking(&path, MAX_PROFILE_FILE, "limits::MAX_PROFILE_FILE");
+        found |= files.add_read(&path, read, is_config)?;
+    }
+    Ok(if found {
+        files.setting(env, None, key)
+    } else {
+        None
+    })
+}
+
+/// The config file (`AWS_CONFIG_FILE`, else `~/.aws/config`) and the
+/// credentials file (`AWS_SHARED_CREDENTIALS_FILE`, else
+/// `~/.aws/credentials`), each with whether it is the config file.
+fn file_paths(env: &Env) -> [(Option<PathBuf>, bool); 2] {
+    let home = env.home();
+    let path = |var: &str, default: &str| -> Option<PathBuf> {
+        match env.get(var) {
+            Some(p) => Some(env.expand_home(&p)),
+            None => home.as_ref().map(|h| h.join(".aws").join(default)),
+        }
+    };
+    [
+        (path("AWS_CONFIG_FILE", "config"), true),
+        (path("AWS_SHARED_CREDENTIALS_FILE", "credentials"), false),
+    ]
 }
 
 /// The credentials out of an `Arc` (cloned only when shared).
@@ -471,6 +473,43 @@ impl ProfileFiles {
             let key = key.trim().to_ascii_lowercase();
             props.insert(key, strip_comment(value).to_string());
         }
+    }
+
+    /// Adds the file read from `path`: `Ok(true)` when it was there,
+    /// `Ok(false)` when it does not exist, an error naming it otherwise.
+    fn add_read(
+        &mut self,
+        path: &std::path::Path,
+        read: std::io::Result<Vec<u8>>,
+        is_config: bool,
+    ) -> Result<bool> {
+        match read {
+            Ok(text) => {
+                let text = String::from_utf8(text).map_err(|_| {
+                    unavailable("profile", format!("{} is not UTF-8", path.display()))
+                })?;
+                self.add(&text, is_config);
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => {
+                Err(unavailable("profile", format!("reading {}", path.display())).with_source(e))
+            }
+        }
+    }
+
+    /// The non-empty value of `key` in profile `profile`, else
+    /// `AWS_PROFILE`, else `default`.
+    fn setting(&self, env: &Env, profile: Option<&str>, key: &str) -> Option<String> {
+        let name = profile
+            .map(str::to_string)
+            .or_else(|| env.get("AWS_PROFILE"))
+            .unwrap_or_else(|| "default".to_string());
+        self.profiles
+            .get(&name)
+            .and_then(|p| p.get(key))
+            .filter(|v| !v.is_empty())
+            .cloned()
     }
 }
 

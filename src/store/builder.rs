@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::{
-    ChecksumAlgorithm, ChecksumWhen, ConditionalPut, CopyIfNotExists, S3ConfigKey,
+    CannedAcl, ChecksumAlgorithm, ChecksumWhen, ConditionalPut, CopyIfNotExists, S3ConfigKey,
     ServerSideEncryption,
 };
 use crate::credentials::CredentialProvider;
@@ -442,11 +442,13 @@ setters! {
     copy_if_not_exists(CopyIfNotExists) => CopyIfNotExists, Value::CopyIfNotExists;
     /// Never send object tags (`PutOptions::tags`).
     disable_tagging(bool) => DisableTagging, Value::Bool;
+    /// The canned ACL of every object written (`x-amz-acl`), unless a write's `PutOptions::acl` names one.
+    canned_acl(CannedAcl) => CannedAcl, Value::Acl;
     /// `delete_many` sends one DeleteObject per key instead of DeleteObjects.
     disable_bulk_delete(bool) => DisableBulkDelete, Value::Bool;
     /// Requester-pays buckets: `x-amz-request-payer: requester` on every request and presigned URL.
     request_payer(bool) => RequestPayer, Value::Bool;
-    /// S3 Express One Zone sessions (not implemented yet).
+    /// S3 Express One Zone session auth (CreateSession) for a custom zonal endpoint; directory buckets on AWS get it without this key.
     s3_express(bool) => S3Express, Value::Bool;
     /// IMDSv1 fallback of instance credentials.
     imdsv1_fallback(bool) => ImdsV1Fallback, Value::Bool;

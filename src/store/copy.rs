@@ -264,6 +264,7 @@ impl S3Store {
             )?
             .with_error_in_ok_body();
         let req = sse::copy_source_headers(req, self.encryption())?;
+        let req = super::put::acl_header(req, self.settings.writes.acl)?;
         sse::write_headers(req, self.encryption())
     }
 

@@ -1,4 +1,5 @@
-//! [`ListStream`]: ListObjectsV2 as a lazy stream across continuation tokens.
+//! [`ListStream`]: ListObjectsV2 as a lazy stream across continuation tokens;
+//! [`ListPages`]: the same, a page (objects and common prefixes) at a time.
 
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
@@ -10,7 +11,7 @@ use futures_core::Stream;
 use http::Method;
 
 use super::request::{S3Request, StoreInner};
-use super::types::{ListOptions, ObjectMeta};
+use super::types::{ListOptions, ListResult, ObjectMeta};
 use crate::error::Result;
 use crate::limits::MAX_LIST_PAGES_WITHOUT_PROGRESS;
 use crate::transport::BoxFuture;
@@ -73,12 +74,6 @@ impl ListStream {
     /// The next object, or `None` at the end.
     pub async fn next(&mut self) -> Option<Result<ObjectMeta>> {
         std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
-    }
-
-    /// The next whole page, or `None` at the end (used by
-    /// `list_with_delimiter`, which needs common prefixes too).
-    pub(crate) async fn next_page(&mut self) -> Option<Result<ListObjectsV2Page>> {
-        std::future::poll_fn(|cx| self.poll_page(cx)).await
     }
 
     /// Collects every remaining object.
@@ -174,6 +169,56 @@ impl Stream for ListStream {
                 }
             }
         }
+    }
+}
+
+/// A listing one page at a time: each item is one ListObjectsV2 page's
+/// objects and common prefixes, so a delimiter listing of a huge "directory"
+/// is read in constant memory. From [`S3Store::list_with_delimiter_pages`](super::S3Store::list_with_delimiter_pages);
+/// implements `futures_core::Stream`, and [`ListPages::next`] reads it
+/// without extra crates. The same guards as [`ListStream`]: a truncated page
+/// without a token, a repeated token or a run of empty pages is an error,
+/// never a listing that silently ends.
+#[derive(Debug)]
+pub struct ListPages(ListStream);
+
+impl ListPages {
+    pub(crate) fn new(stream: ListStream) -> Self {
+        ListPages(stream)
+    }
+
+    /// The next page, or `None` at the end.
+    pub async fn next(&mut self) -> Option<Result<ListResult>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// Every remaining page merged into one result.
+    ///
+    /// # Errors
+    /// The first error S3 answers.
+    pub async fn collect(mut self) -> Result<ListResult> {
+        let mut all = ListResult::default();
+        while let Some(page) = self.next().await {
+            let page = page?;
+            all.objects.extend(page.objects);
+            all.common_prefixes.extend(page.common_prefixes);
+        }
+        Ok(all)
+    }
+}
+
+impl Stream for ListPages {
+    type Item = Result<ListResult>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().0.poll_page(cx).map(|page| {
+            page.map(|page| {
+                page.map(|page| ListResult {
+                    objects: page.contents.into_iter().map(meta_from_entry).collect(),
+                    common_prefixes: page.common_prefixes,
+                })
+            })
+        })
     }
 }
 

@@ -32,6 +32,7 @@ mod part_buffer;
 mod presign;
 mod progress;
 mod put;
+mod ranges;
 mod reader;
 mod region;
 pub(crate) mod request;
@@ -54,10 +55,11 @@ use http::{HeaderMap, Method, StatusCode};
 pub use builder::S3StoreBuilder;
 pub use copy::CopyOptions;
 pub use delete_many::DeleteStream;
-pub use list::ListStream;
+pub use list::{ListPages, ListStream};
 pub use presign::{PresignOptions, PresignedRequest};
 pub use progress::{Progress, ProgressCallback};
 pub use put::{PutMode, PutOptions};
+pub use ranges::{COALESCE_GAP, COALESCE_PARALLEL};
 pub use reader::{DEFAULT_READER_BUFFER, ObjectReader};
 pub use transfer::{Transfer, TransferConfig};
 pub use types::{GetOptions, GetRange, GetResult, ListOptions, ListResult, ObjectMeta, PutResult};
@@ -354,22 +356,36 @@ impl S3Store {
     }
 
     /// Lists one level with every option; the delimiter defaults to `/`.
+    /// Every page is read into memory; [`list_with_delimiter_pages`](Self::list_with_delimiter_pages)
+    /// reads them one at a time.
     ///
     /// # Errors
     /// What S3 answers to ListObjectsV2.
-    pub async fn list_with_delimiter_opts(&self, mut options: ListOptions) -> Result<ListResult> {
+    pub async fn list_with_delimiter_opts(&self, options: ListOptions) -> Result<ListResult> {
+        self.list_with_delimiter_pages(options).collect().await
+    }
+
+    /// Lists one level a page at a time (`page_size` entries, at most 1,000
+    /// objects and prefixes per page): the objects and the common prefixes
+    /// of each page, fetched as the stream is read. The delimiter defaults
+    /// to `/`.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// let mut pages = store.list_with_delimiter_pages(s3lite::ListOptions::default());
+    /// while let Some(page) = pages.next().await {
+    ///     let page = page?;
+    ///     for dir in &page.common_prefixes {
+    ///         println!("{dir}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list_with_delimiter_pages(&self, mut options: ListOptions) -> ListPages {
         options.delimiter.get_or_insert_with(|| "/".to_string());
-        let mut pages =
-            ListStream::new(Arc::clone(&self.inner), options).with_prefix(self.raw_prefix());
-        let mut result = ListResult::default();
-        while let Some(page) = pages.next_page().await {
-            let page = page?;
-            result
-                .objects
-                .extend(page.contents.into_iter().map(list::meta_from_entry));
-            result.common_prefixes.extend(page.common_prefixes);
-        }
-        Ok(result)
+        ListPages::new(
+            ListStream::new(Arc::clone(&self.inner), options).with_prefix(self.raw_prefix()),
+        )
     }
 
     /// Copies the object `from` to `to` within the bucket.

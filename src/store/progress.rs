@@ -20,6 +20,10 @@ pub struct Progress {
     /// The size of the whole transfer, when known (`None` for a stream of
     /// unknown length until it ends).
     pub total: Option<u64>,
+    /// Bytes transferred since the previous report: the argument of a
+    /// boto3 `Callback`. The deltas of one transfer add up to its final
+    /// `bytes`.
+    pub delta: u64,
 }
 
 /// A function that receives [`Progress`] reports.
@@ -42,6 +46,29 @@ impl ProgressCallback {
     /// Wraps `f`.
     pub fn new(f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
         ProgressCallback(Arc::new(f))
+    }
+
+    /// A callback told each increment, boto3 style, as composer's
+    /// `callback(bytes_transferred, total)`: `f(delta, total)` per report
+    /// that moved bytes (reports with a zero [`Progress::delta`] are not
+    /// passed on).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// let seen = Arc::new(AtomicU64::new(0));
+    /// let sink = Arc::clone(&seen);
+    /// let progress = s3lite::ProgressCallback::incremental(move |delta, _total| {
+    ///     sink.fetch_add(delta, Ordering::Relaxed);
+    /// });
+    /// # let _ = progress;
+    /// ```
+    pub fn incremental(f: impl Fn(u64, Option<u64>) + Send + Sync + 'static) -> Self {
+        ProgressCallback::new(move |p| {
+            if p.delta > 0 {
+                f(p.delta, p.total);
+            }
+        })
     }
 }
 
@@ -94,6 +121,7 @@ impl Tracker {
             (callback.0)(Progress {
                 bytes: state.bytes,
                 total: state.total,
+                delta: since,
             });
         }
     }
@@ -106,11 +134,13 @@ impl Tracker {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         // Always reported, even when `bytes` was reported already, so that the
         // last report carries the total.
+        let delta = state.bytes - state.reported.unwrap_or(0);
         state.total = Some(state.bytes);
         state.reported = Some(state.bytes);
         (callback.0)(Progress {
             bytes: state.bytes,
             total: state.total,
+            delta,
         });
     }
 }
@@ -144,9 +174,33 @@ mod tests {
             seen.last().copied(),
             Some(Progress {
                 bytes: 300 * 1024,
-                total: Some(300 * 1024)
+                total: Some(300 * 1024),
+                delta: 300 * 1024 - 4 * 64 * 1024,
             })
         );
+        let deltas: u64 = seen.iter().map(|p| p.delta).sum();
+        assert_eq!(deltas, 300 * 1024);
+    }
+
+    #[test]
+    fn incremental_callback_gets_each_increment_once() {
+        let sum = Arc::new(Mutex::new((0u64, 0usize)));
+        let sink = Arc::clone(&sum);
+        let cb = ProgressCallback::incremental(move |delta, total| {
+            assert_eq!(total, Some(200_000));
+            let mut s = sink.lock().unwrap_or_else(PoisonError::into_inner);
+            s.0 += delta;
+            s.1 += 1;
+        });
+        let t = Tracker::new(Some(cb), Some(200_000));
+        for _ in 0..200 {
+            t.add(1000);
+        }
+        t.finish();
+        let (bytes, calls) = *sum.lock().unwrap_or_else(PoisonError::into_inner);
+        assert_eq!(bytes, 200_000);
+        // 64 KiB apart: at 66,000, 132,000 and 198,000 bytes, then the last 2,000.
+        assert_eq!(calls, 4);
     }
 
     #[test]
@@ -160,7 +214,8 @@ mod tests {
             seen.last().copied(),
             Some(Progress {
                 bytes: 10,
-                total: Some(10)
+                total: Some(10),
+                delta: 10,
             })
         );
         assert!(seen[..seen.len() - 1].iter().all(|p| p.total.is_none()));
@@ -175,7 +230,8 @@ mod tests {
             seen,
             [Progress {
                 bytes: 0,
-                total: Some(0)
+                total: Some(0),
+                delta: 0,
             }]
         );
     }

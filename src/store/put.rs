@@ -18,7 +18,7 @@ use super::lost_answer::Fingerprint;
 use super::request::S3Request;
 use super::sse::{self, Encryption};
 use super::{S3Store, check_key, put_result};
-use crate::config::{ConditionalPut, CopyIfNotExists};
+use crate::config::{CannedAcl, ConditionalPut, CopyIfNotExists};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::RequestBody;
 use crate::{date, sign};
@@ -90,6 +90,9 @@ pub struct PutOptions {
     /// store's `checksum_algorithm`; `None` uses the store's. Not used by
     /// multipart uploads, which follow the store's setting.
     pub checksum: Option<crate::config::ChecksumAlgorithm>,
+    /// The canned ACL (`x-amz-acl`), in place of the store's `canned_acl`;
+    /// `None` uses the store's (and sends none when that is unset too).
+    pub acl: Option<CannedAcl>,
 }
 
 impl PutOptions {
@@ -158,6 +161,12 @@ impl PutOptions {
         self.checksum = Some(algorithm);
         self
     }
+
+    /// Sets the canned ACL of this write.
+    pub fn with_acl(mut self, acl: CannedAcl) -> Self {
+        self.acl = Some(acl);
+        self
+    }
 }
 
 /// Store-wide write settings, resolved by the builder.
@@ -168,6 +177,8 @@ pub(crate) struct WriteSettings {
     pub(crate) disable_tagging: bool,
     pub(crate) disable_bulk_delete: bool,
     pub(crate) encryption: Option<Encryption>,
+    /// The canned ACL of every object written (`canned_acl`).
+    pub(crate) acl: Option<CannedAcl>,
     /// Whether requests go to a custom endpoint (not AWS): there S3's own
     /// `If-None-Match` on CopyObject cannot be trusted.
     pub(crate) custom_endpoint: bool,
@@ -184,6 +195,7 @@ impl Default for WriteSettings {
             disable_tagging: false,
             disable_bulk_delete: false,
             encryption: None,
+            acl: None,
             custom_endpoint: false,
             dynamo_endpoint: None,
         }
@@ -316,6 +328,7 @@ impl S3Store {
     ) -> Result<S3Request> {
         let writes = &self.settings.writes;
         let req = attribute_headers(req, options, self.content_type_for(key))?;
+        let req = acl_header(req, options.acl.or(writes.acl))?;
         let req = metadata_headers(req, &options.metadata)?;
         let req = if writes.disable_tagging {
             req
@@ -391,6 +404,14 @@ pub(crate) fn attribute_headers(
         req = req.header(EXPIRES, &date::format_http_date(t))?;
     }
     Ok(req)
+}
+
+/// `x-amz-acl` when there is a canned ACL.
+pub(crate) fn acl_header(req: S3Request, acl: Option<CannedAcl>) -> Result<S3Request> {
+    match acl {
+        Some(acl) => req.header(HeaderName::from_static("x-amz-acl"), acl.as_str()),
+        None => Ok(req),
+    }
 }
 
 /// `x-amz-meta-<name>` per entry.

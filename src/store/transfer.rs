@@ -1,6 +1,6 @@
 //! Large transfers: [`TransferConfig`], streamed and file uploads, parallel
 //! ranged downloads, and composer-style helpers (`upload_file`,
-//! `download_file`, `object_size`, `list_keys`, `uri`).
+//! `download_file`, `object_size`, `list_keys`, `list_relative_keys`, `uri`).
 //!
 //! The [`S3Store`] methods use [`TransferConfig::default`]; [`S3Store::transfer`]
 //! gives a [`Transfer`] with another configuration.
@@ -580,23 +580,60 @@ impl S3Store {
 
     /// The size in bytes of the object `key` (a HEAD request).
     ///
+    /// A 403 answer is reported as `NotFound`, as composer's
+    /// `get_object_size` does: S3 answers a HEAD of a missing key with 403
+    /// when the caller may not list the bucket, so "forbidden" usually means
+    /// "not there". The error keeps S3's status (`Error::status` is
+    /// `Some(403)`) and says so; use [`S3Store::head`] to tell them apart.
+    ///
     /// See [HeadObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
     ///
     /// # Errors
-    /// `NotFound` for a missing object.
+    /// `NotFound` for a missing object or a 403; what S3 answers otherwise.
     pub async fn object_size(&self, key: &str) -> Result<u64> {
-        Ok(self.head(key).await?.size)
+        match self.head(key).await {
+            Ok(meta) => Ok(meta.size),
+            Err(e) if e.status() == Some(403) => {
+                let what = format!(
+                    "{} not found (403 Forbidden: without s3:ListBucket S3 answers 403 for a missing key)",
+                    self.uri(key)
+                );
+                Err(e.with_kind(ErrorKind::NotFound).context(what))
+            }
+            Err(e) => Err(e),
+        }
     }
 
-    /// Every key under `prefix` (all when `None`), reading every page.
-    /// Keys are store keys, like [`S3Store::list`]'s: without the store's
-    /// prefix, so they can be passed back to `get` or `download_file`.
+    /// Every key under `prefix` (all when `None`), reading every page, as
+    /// composer's `list_objects`: `prefix` is under the store's prefix, and
+    /// the keys returned are the bucket's, with the store's prefix (what
+    /// `s3://bucket/<key>` names). [`list_relative_keys`](Self::list_relative_keys)
+    /// gives them without it, for `get` or `download_file`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> s3lite::Result<()> {
+    /// let store = s3lite::S3Store::builder().bucket("b").prefix("runs/7").build()?;
+    /// // ["runs/7/ckpt/ep1.pt", ...]; list_relative_keys gives ["ckpt/ep1.pt", ...]
+    /// let keys = store.list_keys(Some("ckpt/")).await?;
+    /// # let _ = keys; Ok(()) }
+    /// ```
     ///
     /// See [ListObjectsV2](https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
     ///
     /// # Errors
     /// What S3 answers to ListObjectsV2.
     pub async fn list_keys(&self, prefix: Option<&str>) -> Result<Vec<String>> {
+        let keys = self.list_relative_keys(prefix).await?;
+        Ok(keys.iter().map(|k| self.full_key(k).into_owned()).collect())
+    }
+
+    /// As [`list_keys`](Self::list_keys), the keys without the store's
+    /// prefix: store keys, like [`S3Store::list`]'s, to pass back to `get`
+    /// or `download_file`.
+    ///
+    /// # Errors
+    /// What S3 answers to ListObjectsV2.
+    pub async fn list_relative_keys(&self, prefix: Option<&str>) -> Result<Vec<String>> {
         let objects = self.list(prefix).collect().await?;
         Ok(objects.into_iter().map(|m| m.key).collect())
     }

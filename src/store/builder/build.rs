@@ -51,11 +51,12 @@ impl S3StoreBuilder {
             .text(K::Bucket)
             .ok_or_else(|| Error::invalid_config("bucket", "", "is required"))?
             .to_string();
-        let region = self
-            .text(K::Region)
-            .or_else(|| self.text(K::DefaultRegion))
-            .unwrap_or("us-east-1")
-            .to_string();
+        let region = match self.text(K::Region).or_else(|| self.text(K::DefaultRegion)) {
+            Some(region) => region.to_string(),
+            None => self
+                .profile_region()?
+                .unwrap_or_else(|| "us-east-1".to_string()),
+        };
         let endpoint_url = match (
             self.values.get(&K::Endpoint),
             self.values.get(&K::EndpointUrlS3),
@@ -374,6 +375,9 @@ impl S3StoreBuilder {
         if let Some((Value::CopyIfNotExists(c), _)) = self.values.get(&K::CopyIfNotExists) {
             w.copy_if_not_exists = Some(c.clone());
         }
+        if let Some((Value::Acl(acl), _)) = self.values.get(&K::CannedAcl) {
+            w.acl = Some(*acl);
+        }
         if let Some((Value::Encryption(sse), _)) = self.values.get(&K::ServerSideEncryption) {
             w.encryption = Some(Encryption::new(
                 *sse,
@@ -427,6 +431,24 @@ impl S3StoreBuilder {
             chain = chain.imds_endpoint(endpoint);
         }
         chain.imdsv1_fallback(self.on(K::ImdsV1Fallback)).build()
+    }
+
+    /// The `region` of the active profile (`AWS_PROFILE`, else `default`)
+    /// in the shared config files, as boto3 and the AWS SDKs read it when
+    /// no key, URL or variable names a region; never read `without_env`.
+    fn profile_region(&self) -> Result<Option<String>> {
+        if matches!(self.env, super::EnvSource::Off) {
+            return Ok(None);
+        }
+        let env = self.env.clone();
+        let env = crate::credentials::Env::from_lookup(move |name| env.get(name));
+        crate::credentials::profile_setting_blocking(&env, "region").map_err(|e| {
+            Error::invalid_config(
+                "region",
+                "",
+                format!("the profile's region cannot be read: {e}"),
+            )
+        })
     }
 
     /// Where credentials come from: a provider, static keys, or the default

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::config::{
-    ChecksumAlgorithm, ChecksumWhen, ConditionalPut, CopyIfNotExists, S3ConfigKey,
+    CannedAcl, ChecksumAlgorithm, ChecksumWhen, ConditionalPut, CopyIfNotExists, S3ConfigKey,
     ServerSideEncryption, ValueKind, decode_base64, parse_bool, parse_duration,
 };
 use crate::error::Result;
@@ -30,6 +30,7 @@ pub(super) enum Value {
     Encryption(ServerSideEncryption),
     ConditionalPut(ConditionalPut),
     CopyIfNotExists(CopyIfNotExists),
+    Acl(CannedAcl),
 }
 
 impl fmt::Display for Value {
@@ -45,6 +46,7 @@ impl fmt::Display for Value {
             Value::Encryption(e) => write!(f, "{e}"),
             Value::ConditionalPut(c) => write!(f, "{c:?}"),
             Value::CopyIfNotExists(c) => write!(f, "{c:?}"),
+            Value::Acl(a) => write!(f, "{a}"),
         }
     }
 }
@@ -99,6 +101,7 @@ pub(super) fn parse(key: S3ConfigKey, raw: &str) -> Result<Value> {
         (_, K::ServerSideEncryption) => Value::Encryption(trimmed.parse()?),
         (_, K::ConditionalPut) => Value::ConditionalPut(trimmed.parse()?),
         (_, K::CopyIfNotExists) => Value::CopyIfNotExists(trimmed.parse()?),
+        (_, K::CannedAcl) => Value::Acl(trimmed.parse()?),
         (_, K::ProxyExcludes) => Value::Text(trimmed.to_string()),
         (_, K::S3UsEast1RegionalEndpoint) => Value::Text(trimmed.to_ascii_lowercase()),
         _ => text()?,
