@@ -502,7 +502,7 @@ setters! {
     http2_keep_alive_while_idle(bool) => Http2KeepAliveWhileIdle, Value::Bool;
     /// Largest HTTP/2 frame accepted (feature `http2`).
     http2_max_frame_size(usize) => Http2MaxFrameSize, Value::Count;
-    /// Shuffle DNS answers (not implemented yet for `true`).
+    /// Shuffle DNS answers before connecting, to spread connections over a name's addresses.
     randomize_addresses(bool) => RandomizeAddresses, Value::Bool;
     /// The proxy of every request: `http://[user:pass@]host:port` or `https://...`.
     proxy_url(impl Into<String>) => ProxyUrl, text;

@@ -1,5 +1,5 @@
 //! `S3StoreBuilder::build`: resolve every value, check them together, and
-//! refuse what s3lite cannot do yet with `NotImplemented`.
+//! refuse inconsistent ones with `InvalidConfig` naming the key.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -34,12 +34,8 @@ impl S3StoreBuilder {
     /// `http://` without `allow_http`, only one of key id and secret,
     /// inconsistent encryption settings, an SSE-C key that is not 32
     /// bytes of base64, `skip_signature` with an S3 Express
-    /// directory bucket (CreateSession needs credentials).
-    /// [`ErrorKind::NotImplemented`](crate::ErrorKind::NotImplemented)
-    /// naming the key when a value asks for behaviour s3lite does not have
-    /// yet (the credential sources
-    /// configured by `role_arn`, `web_identity_token_file`, container and
-    /// instance-metadata keys).
+    /// directory bucket (CreateSession needs credentials), a profile
+    /// config file that cannot be read for its `region`.
     pub fn build(mut self) -> Result<S3Store> {
         if let Some(e) = self.error.take().or_else(|| self.env_error.take()) {
             return Err(e);
