@@ -115,7 +115,9 @@ pub enum S3ConfigKey {
     CannedAcl,
     /// `disable_bulk_delete`: delete objects one request at a time.
     DisableBulkDelete,
-    /// `request_payer` (alias `requester_pays`): operate on requester-pays buckets.
+    /// `request_payer` (alias `requester_pays`): operate on requester-pays
+    /// buckets. A boolean, or `requester` (as object_store reads
+    /// `AWS_REQUEST_PAYER`) for `true`.
     RequestPayer,
     /// `s3_express`: S3 Express One Zone session authentication.
     S3Express,

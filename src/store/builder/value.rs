@@ -85,6 +85,10 @@ pub(super) fn parse(key: S3ConfigKey, raw: &str) -> Result<Value> {
         }
     };
     let value = match (key.value_kind(), key) {
+        // object_store's and obstore's AWS_REQUEST_PAYER also takes `requester`.
+        (ValueKind::Bool, K::RequestPayer) if trimmed.eq_ignore_ascii_case("requester") => {
+            Value::Bool(true)
+        }
         (ValueKind::Bool, _) => boolean()?,
         (ValueKind::Duration, _) => duration()?,
         (ValueKind::Count, _) => count()?,
