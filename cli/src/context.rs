@@ -143,6 +143,26 @@ impl Context {
         b
     }
 
+    /// A library error of an operation that reads an object (GET, HEAD, a
+    /// copy's source), as [`CliError::s3`]; a 400 without an SSE-C key gets
+    /// a hint, since S3 answers that to reads of an SSE-C object without
+    /// its key (a HEAD with no message at all).
+    pub(crate) fn read_error(&self, what: &str, e: s3lite::Error) -> CliError {
+        let hint = e.status() == Some(400)
+            && !self
+                .inner
+                .config
+                .iter()
+                .any(|(k, _)| *k == S3ConfigKey::SseCustomerKeyBase64);
+        let mut err = CliError::s3(what, e);
+        if hint {
+            err.message.push_str(
+                "; if the object is encrypted with a customer key (SSE-C), pass --sse-c-key",
+            );
+        }
+        err
+    }
+
     /// Every store built so far.
     fn stores(&self) -> Vec<S3Store> {
         let stores = self
