@@ -1,7 +1,8 @@
 //! Store operations the `s3lite` command-line tool stands on, against the
-//! real servers: server-side copies between buckets, the stored checksum
-//! from HEAD, and waiting for the aborts of dropped uploads (what the tool's
-//! Ctrl-C handler calls before it exits).
+//! real servers: server-side copies between buckets, copies that replace the
+//! target's metadata (`cp --metadata-directive REPLACE`), the stored
+//! checksum from HEAD, and waiting for the aborts of dropped uploads (what
+//! the tool's Ctrl-C handler calls before it exits).
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
 mod common;
@@ -10,7 +11,7 @@ use bytes::Bytes;
 use common::{Server, with_bucket};
 use s3lite::checksum::checksum_base64;
 use s3lite::config::{ChecksumAlgorithm, S3ConfigKey};
-use s3lite::{ErrorKind, PutOptions, S3Store, TransferConfig};
+use s3lite::{CopyMetadata, CopyOptions, ErrorKind, PutOptions, S3Store, TransferConfig};
 
 const MIB: usize = 1024 * 1024;
 
@@ -61,6 +62,109 @@ async fn localstack_copy_from_bucket_between_buckets() {
 #[tokio::test]
 async fn s3s_fs_copy_from_bucket_between_buckets() {
     copy_from_bucket_between_buckets(Server::s3s_fs()).await;
+}
+
+/// `CopyOptions::replace_metadata` gives the target exactly the attributes
+/// and metadata asked for (none of the source's), within a bucket, onto the
+/// source's own key and from another bucket; a plain copy keeps the
+/// source's (COPY, the default).
+async fn copy_replaces_metadata(server: Option<Server>) {
+    let Some(server) = server else { return };
+    let source_bucket = common::unique_bucket("replace-source");
+    let source = server.store(&source_bucket).unwrap();
+    source.create_bucket().await.unwrap();
+    let original = PutOptions::default()
+        .with_content_type("text/plain")
+        .with_cache_control("no-cache")
+        .with_content_language("de")
+        .with_metadata("old", "1");
+    source
+        .put_opts("src.txt", Bytes::from_static(b"body"), original.clone())
+        .await
+        .unwrap();
+    with_bucket(Some(server), "replace-target", |store| async move {
+        store
+            .put_opts("src.txt", Bytes::from_static(b"body"), original)
+            .await
+            .unwrap();
+        let replace = CopyMetadata::default()
+            .with_content_type("application/x-replaced")
+            .with_cache_control("max-age=60")
+            .with_metadata("new", "2");
+        let options = CopyOptions::default().with_replace_metadata(replace.clone());
+        store
+            .copy_opts("src.txt", "replaced.txt", options.clone())
+            .await
+            .unwrap();
+        let meta = store.head("replaced.txt").await.unwrap();
+        assert_eq!(meta.content_type.as_deref(), Some("application/x-replaced"));
+        assert_eq!(meta.cache_control.as_deref(), Some("max-age=60"));
+        assert_eq!(meta.content_language, None, "{meta:?}");
+        assert_eq!(meta.metadata, [("new".to_string(), "2".to_string())]);
+
+        // COPY: the source's attributes and metadata.
+        store.copy("src.txt", "copied.txt").await.unwrap();
+        let meta = store.head("copied.txt").await.unwrap();
+        assert_eq!(meta.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(meta.cache_control.as_deref(), Some("no-cache"));
+        assert_eq!(meta.metadata, [("old".to_string(), "1".to_string())]);
+
+        // No content type given: the target key's suffix decides.
+        let bare = CopyOptions::default().with_replace_metadata(CopyMetadata::default());
+        store.copy_opts("src.txt", "bare.csv", bare).await.unwrap();
+        let meta = store.head("bare.csv").await.unwrap();
+        assert_eq!(meta.content_type.as_deref(), Some("text/csv"));
+        assert!(meta.metadata.is_empty(), "{meta:?}");
+        assert_eq!(meta.cache_control, None, "{meta:?}");
+
+        // In place: the object's own key, new metadata, same bytes.
+        store
+            .copy_opts("copied.txt", "copied.txt", options.clone())
+            .await
+            .unwrap();
+        let meta = store.head("copied.txt").await.unwrap();
+        assert_eq!(meta.metadata, [("new".to_string(), "2".to_string())]);
+        let body = store
+            .get("copied.txt")
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert_eq!(body, "body");
+
+        // From another bucket.
+        store
+            .copy_from_bucket_opts(&source_bucket, "src.txt", "across.txt", options)
+            .await
+            .unwrap();
+        let meta = store.head("across.txt").await.unwrap();
+        assert_eq!(meta.cache_control.as_deref(), Some("max-age=60"));
+        assert_eq!(meta.metadata, [("new".to_string(), "2".to_string())]);
+        let e = store
+            .copy_from_bucket_opts(
+                &source_bucket,
+                "src.txt",
+                "bad.txt",
+                CopyOptions::default()
+                    .with_replace_metadata(replace.with_metadata("bad name", "x")),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    })
+    .await;
+    common::cleanup(&source).await;
+}
+
+#[tokio::test]
+async fn localstack_copy_replaces_metadata() {
+    copy_replaces_metadata(Server::localstack()).await;
+}
+
+#[tokio::test]
+async fn s3s_fs_copy_replaces_metadata() {
+    copy_replaces_metadata(Server::s3s_fs()).await;
 }
 
 /// HEAD reports the stored checksum when the store asks for checksums

@@ -85,30 +85,37 @@ impl Drop for TempFile {
 // ---------------------------------------------------------------------------
 // File bodies are replayed
 
+/// A file up to 1 MiB is read whole and sent from memory, a larger one is
+/// read while it is sent: both are resent whole after a reset.
 async fn file_put_reset_mid_body_is_resent_whole(which: Client) {
-    let contents = data(300_000);
-    let file = TempFile::new(&format!("put-{which:?}"), &contents);
-    let server = FaultServer::start([
-        expect(Method::PUT, "/b/k").fault(Fault::ResetDuringRequestBody(100_000)),
-        expect(Method::PUT, "/b/k").header("etag", "\"e1\""),
-    ])
-    .await;
-    let clock = VirtualClock::default();
-    let put = store(&server, which, &clock)
-        .upload_file("k", &file.0, None)
-        .await
-        .unwrap();
-    assert_eq!(put.etag.as_deref(), Some("\"e1\""));
-    let seen = server.seen();
-    assert_eq!(seen.len(), 2);
-    assert!(
-        seen[0].body.len() >= 100_000 && seen[0].body.len() < contents.len(),
-        "the first attempt was cut: {} bytes",
-        seen[0].body.len()
-    );
-    assert_eq!(seen[1].header("content-length"), "300000");
-    assert!(seen[1].body == contents, "the retry resent other bytes");
-    assert_eq!(clock.sleeps().len(), 1, "one backoff before the retry");
+    for size in [300_000, 2 * MIB + 1] {
+        let contents = data(size);
+        let file = TempFile::new(&format!("put-{which:?}-{size}"), &contents);
+        let server = FaultServer::start([
+            expect(Method::PUT, "/b/k").fault(Fault::ResetDuringRequestBody(100_000)),
+            expect(Method::PUT, "/b/k").header("etag", "\"e1\""),
+        ])
+        .await;
+        let clock = VirtualClock::default();
+        let put = store(&server, which, &clock)
+            .upload_file("k", &file.0, None)
+            .await
+            .unwrap();
+        assert_eq!(put.etag.as_deref(), Some("\"e1\""));
+        let seen = server.seen();
+        assert_eq!(seen.len(), 2);
+        assert!(
+            seen[0].body.len() >= 100_000 && seen[0].body.len() < contents.len(),
+            "{size}: the first attempt was cut: {} bytes",
+            seen[0].body.len()
+        );
+        assert_eq!(seen[1].header("content-length"), size.to_string());
+        assert!(
+            seen[1].body == contents,
+            "{size}: the retry resent other bytes"
+        );
+        assert_eq!(clock.sleeps().len(), 1, "one backoff before the retry");
+    }
 }
 
 #[tokio::test]

@@ -100,9 +100,57 @@ pub(crate) struct CpArgs {
     pub(crate) recursive: bool,
     #[command(flatten)]
     pub(crate) put: PutArgs,
+    #[command(flatten)]
+    pub(crate) sse_c: SseCArgs,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
     /// Print what would be done, do nothing.
     #[arg(long)]
     pub(crate) dryrun: bool,
+}
+
+/// `--exclude` / `--include` (see `filter.rs`). clap keeps the two lists
+/// apart; their order on the command line is read from the matches into
+/// `Filters` by `main`.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct FilterArgs {
+    /// Leave out paths (relative to the source) matching this glob (`*` also matches `/`); repeatable, the last matching --exclude/--include wins.
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) exclude: Vec<String>,
+    /// Take paths matching this glob again after an --exclude; repeatable, the last matching --exclude/--include wins.
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) include: Vec<String>,
+    /// Both lists in command-line order, set by `main` from the matches.
+    #[arg(skip)]
+    pub(crate) ordered: crate::filter::Filters,
+}
+
+/// SSE-C: objects encrypted with a key the caller keeps.
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct SseCArgs {
+    /// Encrypt uploads and read objects with a customer key (SSE-C); the only algorithm is AES256. Needs --sse-c-key.
+    #[arg(long, value_name = "AES256", num_args = 0..=1, default_missing_value = "AES256")]
+    pub(crate) sse_c: Option<String>,
+    /// The SSE-C key: 32 bytes as given, `fileb://PATH` (a file of 32 bytes), or the base64 of 32 bytes; implies --sse-c. S3-to-S3 copies read the source with the same key. Never printed.
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
+    pub(crate) sse_c_key: Option<SecretArg>,
+}
+
+/// A secret option value: its `Debug` shows a placeholder.
+#[derive(Clone)]
+pub(crate) struct SecretArg(pub(crate) String);
+
+impl std::str::FromStr for SecretArg {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(SecretArg(s.to_string()))
+    }
+}
+
+impl std::fmt::Debug for SecretArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// How objects are written.
@@ -120,9 +168,24 @@ pub(crate) struct PutArgs {
     /// Content-Type of uploads (default: from the file name's suffix).
     #[arg(long, value_name = "TYPE")]
     pub(crate) content_type: Option<String>,
-    /// User metadata of uploads, `name=value`; repeat it or separate pairs with commas.
+    /// Cache-Control of uploads (and of S3-to-S3 copies with --metadata-directive REPLACE).
+    #[arg(long, value_name = "VALUE")]
+    pub(crate) cache_control: Option<String>,
+    /// Content-Disposition of uploads (and REPLACE copies).
+    #[arg(long, value_name = "VALUE")]
+    pub(crate) content_disposition: Option<String>,
+    /// Content-Encoding of uploads (and REPLACE copies).
+    #[arg(long, value_name = "VALUE")]
+    pub(crate) content_encoding: Option<String>,
+    /// Content-Language of uploads (and REPLACE copies).
+    #[arg(long, value_name = "VALUE")]
+    pub(crate) content_language: Option<String>,
+    /// User metadata of uploads, `name=value`; repeat it or separate pairs with commas. On S3-to-S3 copies it implies --metadata-directive REPLACE.
     #[arg(long, value_name = "NAME=VALUE")]
     pub(crate) metadata: Vec<String>,
+    /// S3-to-S3 copies: COPY the source's attributes and metadata (the default), or REPLACE them with --content-type, --cache-control, --content-*, --metadata.
+    #[arg(long, value_name = "COPY|REPLACE")]
+    pub(crate) metadata_directive: Option<String>,
     /// Storage class of uploads (STANDARD, STANDARD_IA, GLACIER, ...).
     #[arg(long, value_name = "CLASS")]
     pub(crate) storage_class: Option<String>,
@@ -136,6 +199,8 @@ pub(crate) struct RmArgs {
     /// Delete every key under the prefix (DeleteObjects, 1,000 keys a request).
     #[arg(short, long)]
     pub(crate) recursive: bool,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
     /// Print what would be deleted, delete nothing.
     #[arg(long)]
     pub(crate) dryrun: bool,
@@ -146,6 +211,8 @@ pub(crate) struct RmArgs {
 pub(crate) struct CatArgs {
     /// `s3://bucket/key`.
     pub(crate) url: String,
+    #[command(flatten)]
+    pub(crate) sse_c: SseCArgs,
 }
 
 /// `stat`.
@@ -156,6 +223,8 @@ pub(crate) struct StatArgs {
     /// One JSON object instead of lines.
     #[arg(long)]
     pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) sse_c: SseCArgs,
 }
 
 /// `presign`.
@@ -192,6 +261,10 @@ pub(crate) struct SyncArgs {
     pub(crate) dryrun: bool,
     #[command(flatten)]
     pub(crate) put: PutArgs,
+    #[command(flatten)]
+    pub(crate) sse_c: SseCArgs,
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
 }
 
 /// `mb`.

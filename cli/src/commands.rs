@@ -8,7 +8,7 @@ use tokio::io::AsyncWriteExt;
 use crate::args::{BucketArgs, CatArgs, LsArgs, PresignArgs, RbArgs, RmArgs, StatArgs};
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
-use crate::location::{Location, dir_prefix, s3_url};
+use crate::location::{Location, base_name, dir_prefix, s3_url};
 use crate::output::{date_time, human_size, json_object, json_opt, json_string};
 
 /// The longest a presigned URL may live (S3's limit).
@@ -143,8 +143,13 @@ async fn ls_buckets(ctx: &Context, args: &LsArgs) -> CliResult {
 pub(crate) async fn rm(ctx: &Context, args: RmArgs) -> CliResult {
     let (bucket, key) = Location::parse_s3(&args.url)?;
     let store = ctx.store(&bucket)?;
+    let filters = &args.filters.ordered;
     if !args.recursive {
         let (bucket, key) = Location::parse_object(&args.url)?;
+        // As the AWS CLI: one key is matched by its name.
+        if !filters.includes(base_name(&key)) {
+            return Ok(());
+        }
         let url = s3_url(&bucket, &key);
         if args.dryrun {
             ctx.out(&format!("(dryrun) delete: {url}"));
@@ -169,7 +174,11 @@ pub(crate) async fn rm(ctx: &Context, args: RmArgs) -> CliResult {
                 .collect()
                 .await
                 .map_err(|e| CliError::s3(&what, e))?;
-            Ok(objects.into_iter().map(|o| o.key).collect())
+            Ok(objects
+                .into_iter()
+                .map(|o| o.key)
+                .filter(|k| filters.includes(k.strip_prefix(&prefix).unwrap_or(k)))
+                .collect())
         })
         .await?;
     delete_keys(ctx, &bucket, keys, args.dryrun).await
@@ -218,7 +227,10 @@ pub(crate) async fn cat(ctx: &Context, args: CatArgs) -> CliResult {
     let store = ctx.store(&bucket)?;
     let what = format!("cat {}", s3_url(&bucket, &key));
     ctx.cancellable(async {
-        let get = store.get(&key).await.map_err(|e| CliError::s3(&what, e))?;
+        let get = store
+            .get(&key)
+            .await
+            .map_err(|e| ctx.read_error(&what, e))?;
         write_body_to_stdout(get.into_stream(), &what, None).await
     })
     .await
@@ -262,7 +274,7 @@ pub(crate) async fn stat(ctx: &Context, args: StatArgs) -> CliResult {
             store
                 .head(&key)
                 .await
-                .map_err(|e| CliError::s3(&format!("stat {url}"), e))
+                .map_err(|e| ctx.read_error(&format!("stat {url}"), e))
         })
         .await?;
     let checksum = meta
@@ -270,6 +282,7 @@ pub(crate) async fn stat(ctx: &Context, args: StatArgs) -> CliResult {
         .as_ref()
         .map(|(alg, value)| format!("{} {value}", alg.as_str()));
     let when = meta.last_modified.map(s3lite::date::format_iso8601);
+    let expires = meta.expires.map(s3lite::date::format_iso8601);
     if args.json {
         let metadata: Vec<(&str, String)> = meta
             .metadata
@@ -282,6 +295,20 @@ pub(crate) async fn stat(ctx: &Context, args: StatArgs) -> CliResult {
             ("last_modified", json_opt(when.as_deref())),
             ("etag", json_opt(meta.etag.as_deref())),
             ("content_type", json_opt(meta.content_type.as_deref())),
+            ("cache_control", json_opt(meta.cache_control.as_deref())),
+            (
+                "content_encoding",
+                json_opt(meta.content_encoding.as_deref()),
+            ),
+            (
+                "content_disposition",
+                json_opt(meta.content_disposition.as_deref()),
+            ),
+            (
+                "content_language",
+                json_opt(meta.content_language.as_deref()),
+            ),
+            ("expires", json_opt(expires.as_deref())),
             ("storage_class", json_opt(meta.storage_class.as_deref())),
             ("checksum", json_opt(checksum.as_deref())),
             (
@@ -302,6 +329,18 @@ pub(crate) async fn stat(ctx: &Context, args: StatArgs) -> CliResult {
     line("Last-Modified:", when.as_deref().unwrap_or("-"));
     line("ETag:", meta.etag.as_deref().unwrap_or("-"));
     line("Content-Type:", meta.content_type.as_deref().unwrap_or("-"));
+    // The other attributes only when the object has them.
+    for (name, value) in [
+        ("Cache-Control:", &meta.cache_control),
+        ("Content-Encoding:", &meta.content_encoding),
+        ("Content-Disposition:", &meta.content_disposition),
+        ("Content-Language:", &meta.content_language),
+        ("Expires:", &expires),
+    ] {
+        if let Some(v) = value {
+            line(name, v);
+        }
+    }
     // S3 leaves the header out for STANDARD objects.
     line(
         "Storage-Class:",

@@ -131,6 +131,12 @@ impl Context {
         if g.no_sign_request {
             b = b.skip_signature(true);
         }
+        // HTTP/1.1 keeps connections open without it, but LocalStack (on
+        // hypercorn) closes each one after its answer unless the request
+        // asks for keep-alive by name, so every request there would open a
+        // new connection (measured: 1,000 connects for 1,000 PUTs). Not
+        // signed (a hop-by-hop header a proxy may drop).
+        b = b.default_header("connection", "keep-alive");
         // As the AWS CLI: an `http://` endpoint the user names is used as
         // given, without a separate allow-http switch.
         let plain_http = b
@@ -141,6 +147,26 @@ impl Context {
             b = b.allow_http(true);
         }
         b
+    }
+
+    /// A library error of an operation that reads an object (GET, HEAD, a
+    /// copy's source), as [`CliError::s3`]; a 400 without an SSE-C key gets
+    /// a hint, since S3 answers that to reads of an SSE-C object without
+    /// its key (a HEAD with no message at all).
+    pub(crate) fn read_error(&self, what: &str, e: s3lite::Error) -> CliError {
+        let hint = e.status() == Some(400)
+            && !self
+                .inner
+                .config
+                .iter()
+                .any(|(k, _)| *k == S3ConfigKey::SseCustomerKeyBase64);
+        let mut err = CliError::s3(what, e);
+        if hint {
+            err.message.push_str(
+                "; if the object is encrypted with a customer key (SSE-C), pass --sse-c-key",
+            );
+        }
+        err
     }
 
     /// Every store built so far.

@@ -9,25 +9,39 @@ mod args;
 mod commands;
 mod context;
 mod error;
+mod filter;
 mod location;
 mod output;
 mod progress;
 mod stdin;
 mod sync;
 mod transfer;
+mod write;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use s3lite::config::S3ConfigKey;
 
-use args::{Cli, Command, PutArgs};
+use args::{Cli, Command};
 use context::Context;
 use error::{CliError, CliResult, EXIT_FAILED, EXIT_INTERRUPTED};
+use filter::Filters;
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits with 2.
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // --exclude and --include in command-line order, which the derived
+    // struct's two lists do not keep.
+    if let Some((_, sub)) = matches.subcommand() {
+        match &mut cli.command {
+            Command::Cp(a) | Command::Mv(a) => a.filters.ordered = Filters::from_matches(sub),
+            Command::Sync(a) => a.filters.ordered = Filters::from_matches(sub),
+            Command::Rm(a) => a.filters.ordered = Filters::from_matches(sub),
+            _ => {}
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -55,7 +69,7 @@ fn main() -> ExitCode {
 /// uploads and remove its temporary files, and fails with exit 130. A
 /// second Ctrl-C exits at once.
 async fn run(cli: Cli) -> CliResult {
-    let ctx = Context::new(cli.global, config_of(&cli.command))?;
+    let ctx = Context::new(cli.global, config_of(&cli.command)?)?;
     let watcher = ctx.clone();
     let signals = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -98,32 +112,31 @@ async fn dispatch(ctx: &Context, command: Command) -> CliResult {
 }
 
 /// Library keys a command's options set on every store of the run.
-fn config_of(command: &Command) -> Vec<(S3ConfigKey, String)> {
-    let put = |p: &PutArgs| {
-        let mut keys = Vec::new();
-        if let Some(sse) = &p.sse {
-            keys.push((S3ConfigKey::ServerSideEncryption, sse.clone()));
-        }
-        if let Some(id) = &p.sse_kms_key_id {
-            keys.push((S3ConfigKey::SseKmsKeyId, id.clone()));
-        }
-        if p.checksum.is_some() {
-            // Downloads are then checked against the stored checksum.
-            keys.push((
-                S3ConfigKey::ResponseChecksumValidation,
-                "when_supported".to_string(),
-            ));
-        }
-        keys
-    };
-    match command {
-        Command::Cp(a) | Command::Mv(a) => put(&a.put),
-        Command::Sync(a) => put(&a.put),
-        // HEAD then asks for (and shows) the stored checksum.
-        Command::Stat(_) => vec![(
+fn config_of(command: &Command) -> CliResult<Vec<(S3ConfigKey, String)>> {
+    let checksums = || {
+        (
             S3ConfigKey::ResponseChecksumValidation,
             "when_supported".to_string(),
-        )],
+        )
+    };
+    Ok(match command {
+        Command::Cp(a) | Command::Mv(a) => {
+            let mut keys = write::put_config(&a.put);
+            keys.extend(write::sse_c_config(&a.sse_c, a.put.sse.as_deref())?);
+            keys
+        }
+        Command::Sync(a) => {
+            let mut keys = write::put_config(&a.put);
+            keys.extend(write::sse_c_config(&a.sse_c, a.put.sse.as_deref())?);
+            keys
+        }
+        Command::Cat(a) => write::sse_c_config(&a.sse_c, None)?,
+        // HEAD then asks for (and shows) the stored checksum.
+        Command::Stat(a) => {
+            let mut keys = vec![checksums()];
+            keys.extend(write::sse_c_config(&a.sse_c, None)?);
+            keys
+        }
         _ => Vec::new(),
-    }
+    })
 }

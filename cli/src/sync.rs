@@ -9,7 +9,8 @@ use crate::args::SyncArgs;
 use crate::context::Context;
 use crate::error::{CliError, CliResult};
 use crate::location::{Location, dir_prefix};
-use crate::transfer::{Job, local_path_for, local_tree, put_options, run_jobs, s3_tree};
+use crate::transfer::{Job, local_path_for, local_tree, run_jobs, s3_tree};
+use crate::write::write_options;
 
 /// What `sync` compares besides the size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +28,11 @@ enum Compare {
 pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> CliResult {
     let source = Location::parse(&args.source)?;
     let dest = Location::parse(&args.destination)?;
-    let options = put_options(&args.put)?;
+    let s3_to_s3 = matches!((&source, &dest), (Location::S3 { .. }, Location::S3 { .. }));
+    let options = write_options(&args.put, s3_to_s3)?;
+    // Filters apply to both sides, as in the AWS CLI: an excluded path is
+    // neither copied nor, with --delete, deleted.
+    let filters = &args.filters.ordered;
     let compare = if args.size_only {
         Compare::Size
     } else if args.etag {
@@ -39,8 +44,10 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> CliResult {
     match (&source, &dest) {
         (Location::Local(dir), Location::S3 { bucket, key }) => {
             let prefix = dir_prefix(key);
-            let files = local_tree(ctx, dir)?;
-            let objects = s3_tree(ctx, bucket, &prefix).await?;
+            let mut files = local_tree(ctx, dir)?;
+            files.retain(|rel, _| filters.includes(rel));
+            let mut objects = s3_tree(ctx, bucket, &prefix).await?;
+            objects.retain(|rel, _| filters.includes(rel));
             for (rel, f) in &files {
                 let stale = match objects.get(rel) {
                     None => true,
@@ -71,8 +78,10 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> CliResult {
             }
         }
         (Location::S3 { bucket, key }, Location::Local(dir)) => {
-            let objects = s3_tree(ctx, bucket, &dir_prefix(key)).await?;
-            let files = local_tree(ctx, dir)?;
+            let mut objects = s3_tree(ctx, bucket, &dir_prefix(key)).await?;
+            objects.retain(|rel, _| filters.includes(rel));
+            let mut files = local_tree(ctx, dir)?;
+            files.retain(|rel, _| filters.includes(rel));
             for (rel, o) in &objects {
                 let stale = match files.get(rel) {
                     None => true,
@@ -117,8 +126,10 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> CliResult {
             Location::S3 { bucket, key },
         ) => {
             let prefix = dir_prefix(key);
-            let sources = s3_tree(ctx, from, &dir_prefix(from_key)).await?;
-            let targets = s3_tree(ctx, bucket, &prefix).await?;
+            let mut sources = s3_tree(ctx, from, &dir_prefix(from_key)).await?;
+            sources.retain(|rel, _| filters.includes(rel));
+            let mut targets = s3_tree(ctx, bucket, &prefix).await?;
+            targets.retain(|rel, _| filters.includes(rel));
             for (rel, s) in &sources {
                 let stale = match targets.get(rel) {
                     None => true,

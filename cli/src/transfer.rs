@@ -7,10 +7,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use s3lite::{PutOptions, S3Store};
+
+use crate::filter::Filters;
+use crate::write::{WriteOptions, write_options};
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
-use crate::args::{CpArgs, PutArgs};
+use crate::args::CpArgs;
 use crate::context::Context;
 use crate::error::{CliError, CliResult, EXIT_INTERRUPTED};
 use crate::location::{Location, base_name, dir_prefix, s3_url};
@@ -83,47 +86,29 @@ impl Job {
     }
 }
 
-/// How objects are written, from the command's options.
-pub(crate) fn put_options(args: &PutArgs) -> CliResult<PutOptions> {
-    let mut options = PutOptions::default();
-    if let Some(alg) = &args.checksum {
-        let alg = alg.parse().map_err(|_| {
-            CliError::usage(format!(
-                "--checksum {alg:?}: expected CRC32, CRC32C, CRC64NVME, SHA1 or SHA256"
-            ))
-        })?;
-        options = options.with_checksum(alg);
-    }
-    if let Some(t) = &args.content_type {
-        options = options.with_content_type(t);
-    }
-    if let Some(class) = &args.storage_class {
-        options = options.with_storage_class(class);
-    }
-    for pair in args.metadata.iter().flat_map(|m| m.split(',')) {
-        match pair.split_once('=') {
-            Some((name, value)) if !name.trim().is_empty() => {
-                options = options.with_metadata(name.trim(), value);
-            }
-            _ => {
-                return Err(CliError::usage(format!(
-                    "--metadata {pair:?}: expected name=value"
-                )));
-            }
-        }
-    }
-    Ok(options)
-}
-
 /// `cp` (`moving = false`) and `mv`.
 pub(crate) async fn cp(ctx: &Context, args: CpArgs, moving: bool) -> CliResult {
     let cmd = if moving { "mv" } else { "cp" };
     let source = Location::parse(&args.source)?;
     let dest = Location::parse(&args.destination)?;
-    let options = put_options(&args.put)?;
+    let s3_to_s3 = matches!((&source, &dest), (Location::S3 { .. }, Location::S3 { .. }));
+    let options = write_options(&args.put, s3_to_s3)?;
+    let filters = &args.filters.ordered;
     if args.recursive {
-        let jobs = recursive_jobs(ctx, cmd, &source, &dest).await?;
+        let jobs = recursive_jobs(ctx, cmd, &source, &dest, filters).await?;
         return run_jobs(ctx, jobs, &options, moving, args.dryrun, true).await;
+    }
+    // As the AWS CLI: a single file or object is matched by its name.
+    let name = match &source {
+        Location::S3 { key, .. } => base_name(key).to_string(),
+        Location::Local(path) => path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        Location::Stdio => "-".to_string(),
+    };
+    if !filters.includes(&name) {
+        return Ok(());
     }
     let job = match (&source, &dest) {
         (Location::Stdio, Location::S3 { bucket, key }) if !moving => {
@@ -136,7 +121,7 @@ pub(crate) async fn cp(ctx: &Context, args: CpArgs, moving: bool) -> CliResult {
                 ctx.out(&format!("(dryrun) upload: - to {dest}"));
                 return Ok(());
             }
-            return upload_stdin(ctx, bucket, key, options).await;
+            return upload_stdin(ctx, bucket, key, options.put).await;
         }
         (Location::S3 { .. }, Location::Stdio) if !moving => {
             let (bucket, key) = Location::parse_object(&args.source)?;
@@ -254,7 +239,7 @@ async fn head_size(ctx: &Context, cmd: &str, bucket: &str, key: &str) -> CliResu
         store
             .object_size(key)
             .await
-            .map_err(|e| CliError::s3(&what, e))
+            .map_err(|e| ctx.read_error(&what, e))
     })
     .await
 }
@@ -265,11 +250,13 @@ async fn recursive_jobs(
     cmd: &str,
     source: &Location,
     dest: &Location,
+    filters: &Filters,
 ) -> CliResult<Vec<Job>> {
     match (source, dest) {
         (Location::Local(dir), Location::S3 { bucket, key }) => {
             let prefix = dir_prefix(key);
-            let files = local_tree(ctx, dir)?;
+            let mut files = local_tree(ctx, dir)?;
+            files.retain(|rel, _| filters.includes(rel));
             Ok(files
                 .into_iter()
                 .map(|(rel, f)| Job::Upload {
@@ -281,7 +268,8 @@ async fn recursive_jobs(
                 .collect())
         }
         (Location::S3 { bucket, key }, Location::Local(dir)) => {
-            let objects = s3_tree(ctx, bucket, &dir_prefix(key)).await?;
+            let mut objects = s3_tree(ctx, bucket, &dir_prefix(key)).await?;
+            objects.retain(|rel, _| filters.includes(rel));
             let mut jobs = Vec::new();
             for (rel, o) in objects {
                 let Some(path) = local_path_for(ctx, dir, &rel) else {
@@ -304,7 +292,8 @@ async fn recursive_jobs(
             Location::S3 { bucket, key },
         ) => {
             let prefix = dir_prefix(key);
-            let objects = s3_tree(ctx, from, &dir_prefix(from_key)).await?;
+            let mut objects = s3_tree(ctx, from, &dir_prefix(from_key)).await?;
+            objects.retain(|rel, _| filters.includes(rel));
             Ok(objects
                 .into_iter()
                 .map(|(rel, o)| Job::Copy {
@@ -328,7 +317,7 @@ async fn recursive_jobs(
 pub(crate) async fn run_jobs(
     ctx: &Context,
     jobs: Vec<Job>,
-    options: &PutOptions,
+    options: &WriteOptions,
     moving: bool,
     dryrun: bool,
     recursive: bool,
@@ -415,7 +404,7 @@ pub(crate) async fn run_jobs(
 async fn run_job(
     ctx: &Context,
     job: Job,
-    options: PutOptions,
+    options: WriteOptions,
     bar: &FileBar,
     moving: bool,
 ) -> CliResult {
@@ -427,7 +416,7 @@ async fn run_job(
             let store = ctx.store(&bucket)?;
             let what = format!("{cmd} {} to {}", path.display(), s3_url(&bucket, &key));
             store
-                .upload_file_opts(&key, &path, options, Some(bar.callback()))
+                .upload_file_opts(&key, &path, options.put, Some(bar.callback()))
                 .await
                 .map_err(|e| CliError::s3(&what, e))?;
             if moving {
@@ -446,7 +435,7 @@ async fn run_job(
             let meta = store
                 .download_file(&key, &path, true, Some(bar.callback()))
                 .await
-                .map_err(|e| CliError::s3(&what, e))?;
+                .map_err(|e| ctx.read_error(&what, e))?;
             // As the AWS CLI: the file gets the object's time, which `sync` compares.
             if let Some(t) = meta.last_modified {
                 set_mtime(&path, t).map_err(|e| {
@@ -471,11 +460,13 @@ async fn run_job(
                 s3_url(&bucket, &key)
             );
             let copied = if from_bucket == bucket {
-                store.copy(&from_key, &key).await
+                store.copy_opts(&from_key, &key, options.copy).await
             } else {
-                store.copy_from_bucket(&from_bucket, &from_key, &key).await
+                store
+                    .copy_from_bucket_opts(&from_bucket, &from_key, &key, options.copy)
+                    .await
             };
-            copied.map_err(|e| CliError::s3(&what, e))?;
+            copied.map_err(|e| ctx.read_error(&what, e))?;
             bar.add(size);
             if moving {
                 delete_object(&ctx.store(&from_bucket)?, &from_key, &what).await?;
@@ -525,7 +516,10 @@ async fn download_stdout(ctx: &Context, bucket: &str, key: &str) -> CliResult {
     let what = format!("cp {} -", s3_url(bucket, key));
     let bar_ctx = ctx.clone();
     ctx.cancellable(async move {
-        let get = store.get(key).await.map_err(|e| CliError::s3(&what, e))?;
+        let get = store
+            .get(key)
+            .await
+            .map_err(|e| bar_ctx.read_error(&what, e))?;
         let bar = bar_ctx.bars().file(key, get.object_size, None);
         let written =
             crate::commands::write_body_to_stdout(get.into_stream(), &what, Some(&bar)).await;
@@ -673,42 +667,4 @@ pub(crate) fn local_path_for(ctx: &Context, dir: &Path, rel: &str) -> Option<Pat
         path.push(part);
     }
     Some(path)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn metadata_pairs_parse_and_bad_ones_name_the_pair() {
-        let args = PutArgs {
-            metadata: vec!["a=1,b=2".into(), "c=x=y".into()],
-            ..PutArgs::default()
-        };
-        let o = put_options(&args).ok().map(|o| o.metadata);
-        assert_eq!(
-            o,
-            Some(vec![
-                ("a".into(), "1".into()),
-                ("b".into(), "2".into()),
-                ("c".into(), "x=y".into())
-            ])
-        );
-        let bad = PutArgs {
-            metadata: vec!["novalue".into()],
-            ..PutArgs::default()
-        };
-        let e = put_options(&bad).expect_err("no =");
-        assert!(e.message.contains("\"novalue\""), "{e}");
-        let bad = PutArgs {
-            checksum: Some("md4".into()),
-            ..PutArgs::default()
-        };
-        assert!(
-            put_options(&bad)
-                .expect_err("md4")
-                .message
-                .contains("\"md4\"")
-        );
-    }
 }

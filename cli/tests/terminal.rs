@@ -1,7 +1,8 @@
 //! The tool in a terminal and under signals, against LocalStack: progress
 //! bars are drawn on a TTY (the binary runs inside a pseudo-terminal made
 //! by `script`, from util-linux) and absent when stderr is piped; Ctrl-C
-//! (SIGINT) during a multipart upload aborts the upload and exits 130.
+//! (SIGINT) during a multipart upload aborts the upload and exits 130, and
+//! during a download removes the temporary file and exits 130.
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
 mod common;
@@ -164,4 +165,54 @@ fn localstack_ctrl_c_aborts_the_multipart_upload() {
     assert!(left.is_empty(), "uploads left open after Ctrl-C: {left:?}");
     let e = runtime.block_on(store.head("interrupted.bin")).unwrap_err();
     assert_eq!(e.kind(), s3lite::ErrorKind::NotFound, "{e}");
+}
+
+/// Ctrl-C while `cp s3://... FILE` downloads a large object into its
+/// temporary file (`.<name>.<...>.s3lite-tmp` next to the target): the tool
+/// removes the temporary file before it exits with 130, and no target file
+/// appears.
+#[test]
+fn localstack_ctrl_c_removes_the_download_temp_file() {
+    let Some(server) = Server::localstack() else {
+        return;
+    };
+    let bucket = server.bucket("ctrl-c-down");
+    let src = TempDir::new("ctrl-c-down");
+    write(&src.0, "big.bin", &pattern(256 * MIB, 7));
+    server.ok(&["cp", &src.arg("big.bin"), &bucket.url("big.bin")]);
+    std::fs::remove_file(src.path("big.bin")).unwrap();
+    let into = TempDir::new("ctrl-c-into");
+    let temp_files = || -> Vec<String> {
+        std::fs::read_dir(&into.0)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".s3lite-tmp"))
+            .collect()
+    };
+    let child = server
+        .command(&["cp", &bucket.url("big.bin"), &into.arg("big.bin")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while temp_files().is_empty() {
+        assert!(
+            !into.path("big.bin").exists(),
+            "the download finished before it could be interrupted"
+        );
+        assert!(Instant::now() < deadline, "no temporary file appeared");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let run = Run::of(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{run:?}");
+    assert!(run.stderr.contains("interrupted"), "{run:?}");
+    assert_eq!(temp_files(), Vec::<String>::new(), "temporary file left");
+    assert!(!into.path("big.bin").exists(), "a partial target was left");
 }

@@ -1,5 +1,6 @@
-//! Copies with conditions on the source ([`CopyOptions`]), copies that must
-//! not overwrite (`copy_if_not_exists`), and renames.
+//! Copies with conditions on the source and with the target's own metadata
+//! ([`CopyOptions`], [`CopyMetadata`]), copies that must not overwrite
+//! (`copy_if_not_exists`), and renames.
 //!
 //! How "not exists" is enforced follows the store's `copy_if_not_exists`:
 //!
@@ -20,7 +21,7 @@ use time::OffsetDateTime;
 
 use super::dynamo::DynamoLock;
 use super::lost_answer::Fingerprint;
-use super::put::PutMode;
+use super::put::{PutMode, PutOptions, attribute_headers, metadata_headers};
 use super::request::S3Request;
 use super::{S3Store, check_key, header_text, sse};
 use crate::config::CopyIfNotExists;
@@ -34,14 +35,29 @@ use super::upload_guard::UploadGuard;
 /// The largest part UploadPartCopy copies: 5 GiB.
 const MAX_COPY_PART: u64 = 5 * 1024 * 1024 * 1024;
 
-/// Conditions on the source of [`S3Store::copy_opts`]: the copy happens only
-/// if they all hold, else it fails with [`ErrorKind::PreconditionFailed`]
-/// (S3 answers 412 for each of them) and the target is left as it was.
+/// How [`S3Store::copy_opts`] and [`S3Store::copy_from_bucket_opts`] copy.
+///
+/// Conditions on the source: the copy happens only if they all hold, else it
+/// fails with [`ErrorKind::PreconditionFailed`] (S3 answers 412 for each of
+/// them) and the target is left as it was.
+///
+/// The target's metadata: by default S3 copies the source's attributes and
+/// user metadata (`x-amz-metadata-directive: COPY`); with
+/// [`replace_metadata`](Self::replace_metadata) the target gets exactly the
+/// attributes and metadata given there instead (`REPLACE`), which is also
+/// how an object's metadata is changed in place (a copy onto its own key).
 ///
 /// ```
-/// use s3lite::CopyOptions;
+/// use s3lite::{CopyMetadata, CopyOptions};
 /// let options = CopyOptions::default().with_source_if_match("\"9b2cf535f27731c974343645a3985328\"");
 /// assert!(options.source_if_none_match.is_none());
+/// let replacing = CopyOptions::default().with_replace_metadata(
+///     CopyMetadata::default()
+///         .with_content_type("text/csv")
+///         .with_cache_control("max-age=60")
+///         .with_metadata("owner", "reports"),
+/// );
+/// assert!(replacing.replace_metadata.is_some());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -58,6 +74,80 @@ pub struct CopyOptions {
     /// Copy only if the source was not modified after this time
     /// (`x-amz-copy-source-if-unmodified-since`).
     pub source_if_unmodified_since: Option<OffsetDateTime>,
+    /// The target's attributes and user metadata in place of the source's
+    /// (`x-amz-metadata-directive: REPLACE`); `None` copies the source's.
+    pub replace_metadata: Option<CopyMetadata>,
+    /// The target's storage class (`x-amz-storage-class`: `STANDARD`,
+    /// `STANDARD_IA`, ...); `None` leaves it to S3 (`STANDARD`).
+    pub storage_class: Option<String>,
+}
+
+/// The attributes and user metadata a copy gives its target in place of the
+/// source's ([`CopyOptions::replace_metadata`]). Whatever is left `None` or
+/// empty is not copied from the source either: the target has only what is
+/// set here, except `Content-Type`, which defaults to the target key's
+/// suffix as [`PutOptions::content_type`](super::put::PutOptions::content_type) does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CopyMetadata {
+    /// `Content-Type`; by default from the target key's suffix.
+    pub content_type: Option<String>,
+    /// `Content-Encoding`.
+    pub content_encoding: Option<String>,
+    /// `Content-Disposition`.
+    pub content_disposition: Option<String>,
+    /// `Content-Language`.
+    pub content_language: Option<String>,
+    /// `Cache-Control`.
+    pub cache_control: Option<String>,
+    /// `Expires`.
+    pub expires: Option<OffsetDateTime>,
+    /// User metadata, sent as `x-amz-meta-<name>`.
+    pub metadata: Vec<(String, String)>,
+}
+
+impl CopyMetadata {
+    /// Sets `Content-Type`.
+    pub fn with_content_type(mut self, v: impl Into<String>) -> Self {
+        self.content_type = Some(v.into());
+        self
+    }
+
+    /// Sets `Content-Encoding`.
+    pub fn with_content_encoding(mut self, v: impl Into<String>) -> Self {
+        self.content_encoding = Some(v.into());
+        self
+    }
+
+    /// Sets `Content-Disposition`.
+    pub fn with_content_disposition(mut self, v: impl Into<String>) -> Self {
+        self.content_disposition = Some(v.into());
+        self
+    }
+
+    /// Sets `Content-Language`.
+    pub fn with_content_language(mut self, v: impl Into<String>) -> Self {
+        self.content_language = Some(v.into());
+        self
+    }
+
+    /// Sets `Cache-Control`.
+    pub fn with_cache_control(mut self, v: impl Into<String>) -> Self {
+        self.cache_control = Some(v.into());
+        self
+    }
+
+    /// Sets `Expires`.
+    pub fn with_expires(mut self, t: OffsetDateTime) -> Self {
+        self.expires = Some(t);
+        self
+    }
+
+    /// Adds one user metadata entry.
+    pub fn with_metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.push((name.into(), value.into()));
+        self
+    }
 }
 
 impl CopyOptions {
@@ -85,8 +175,24 @@ impl CopyOptions {
         self
     }
 
-    /// Adds the `x-amz-copy-source-if-*` headers to a CopyObject.
-    fn apply(&self, mut req: S3Request) -> Result<S3Request> {
+    /// Sets [`replace_metadata`](Self::replace_metadata): the target gets
+    /// `metadata` instead of the source's.
+    pub fn with_replace_metadata(mut self, metadata: CopyMetadata) -> Self {
+        self.replace_metadata = Some(metadata);
+        self
+    }
+
+    /// Sets the target's storage class.
+    pub fn with_storage_class(mut self, v: impl Into<String>) -> Self {
+        self.storage_class = Some(v.into());
+        self
+    }
+
+    /// Adds the `x-amz-copy-source-if-*` headers, the metadata directive
+    /// with the replacing attributes, and the storage class to a CopyObject
+    /// whose target has the content type `default_content_type` unless one
+    /// is given.
+    fn apply(&self, mut req: S3Request, default_content_type: Option<&str>) -> Result<S3Request> {
         let name = HeaderName::from_static;
         if let Some(etag) = &self.source_if_match {
             req = req.header(name("x-amz-copy-source-if-match"), etag)?;
@@ -105,6 +211,23 @@ impl CopyOptions {
                 name("x-amz-copy-source-if-unmodified-since"),
                 &date::format_http_date(t),
             )?;
+        }
+        if let Some(m) = &self.replace_metadata {
+            req = req.header(name("x-amz-metadata-directive"), "REPLACE")?;
+            let attributes = PutOptions {
+                content_type: m.content_type.clone(),
+                content_encoding: m.content_encoding.clone(),
+                content_disposition: m.content_disposition.clone(),
+                content_language: m.content_language.clone(),
+                cache_control: m.cache_control.clone(),
+                expires: m.expires,
+                ..PutOptions::default()
+            };
+            req = attribute_headers(req, &attributes, default_content_type)?;
+            req = metadata_headers(req, &m.metadata)?;
+        }
+        if let Some(class) = &self.storage_class {
+            req = req.header(name("x-amz-storage-class"), class)?;
         }
         Ok(req)
     }
@@ -135,7 +258,49 @@ impl S3Store {
         let (from_full, to_full) = (self.full_key(from), self.full_key(to));
         check_key(&from_full)?;
         check_key(&to_full)?;
-        let req = options.apply(self.copy_request(&from_full, &to_full)?)?;
+        let req = options.apply(
+            self.copy_request(&from_full, &to_full)?,
+            self.content_type_for(to),
+        )?;
+        self.send_copy(req, &to_full).await
+    }
+
+    /// [`copy_from_bucket`](S3Store::copy_from_bucket) with `options`:
+    /// conditions on the source, the target's own metadata, its storage
+    /// class.
+    ///
+    /// See [CopyObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+    ///
+    /// # Errors
+    /// As [`copy_from_bucket`](S3Store::copy_from_bucket) and
+    /// [`copy_opts`](S3Store::copy_opts); `InvalidInput` for a metadata name
+    /// or value that is not a valid header.
+    ///
+    /// ```no_run
+    /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
+    /// use s3lite::{CopyMetadata, CopyOptions};
+    /// let replace = CopyMetadata::default().with_content_type("text/csv").with_metadata("stage", "final");
+    /// let options = CopyOptions::default().with_replace_metadata(replace);
+    /// store.copy_from_bucket_opts("incoming", "report.csv", "archive/report.csv", options).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn copy_from_bucket_opts(
+        &self,
+        source_bucket: &str,
+        source_key: &str,
+        to: &str,
+        options: CopyOptions,
+    ) -> Result<PutResult> {
+        if source_bucket.is_empty() {
+            return Err(Error::invalid_input("copy source bucket must not be empty"));
+        }
+        let to_full = self.full_key(to);
+        check_key(source_key)?;
+        check_key(&to_full)?;
+        let req = options.apply(
+            self.copy_request_from(source_bucket, source_key, &to_full)?,
+            self.content_type_for(to),
+        )?;
         self.send_copy(req, &to_full).await
     }
 
@@ -342,7 +507,7 @@ impl S3Store {
         let size = source.size;
         // No checksum is declared: UploadPartCopy parts carry none.
         let upload_id: Arc<str> = self
-            .create_upload(to, &super::put::PutOptions::default(), None)
+            .create_upload(to, &PutOptions::default(), None)
             .await?
             .into();
         let guard = UploadGuard::new(self, to, upload_id);
@@ -476,23 +641,57 @@ mod tests {
             .with_source_if_modified_since(t)
             .with_source_if_unmodified_since(t);
         let req = S3Request::new("CopyObject", Method::PUT, Some("k"));
-        let req = options.apply(req).unwrap_or_else(|e| panic!("{e}"));
+        let req = options.apply(req, None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(req.headers["x-amz-copy-source-if-match"], "\"a\"");
         assert_eq!(req.headers["x-amz-copy-source-if-none-match"], "\"b\"");
         let epoch = "Thu, 01 Jan 1970 00:00:00 GMT";
         assert_eq!(req.headers["x-amz-copy-source-if-modified-since"], epoch);
         assert_eq!(req.headers["x-amz-copy-source-if-unmodified-since"], epoch);
         let plain = CopyOptions::default()
-            .apply(S3Request::new("CopyObject", Method::PUT, Some("k")))
+            .apply(S3Request::new("CopyObject", Method::PUT, Some("k")), None)
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(plain.headers.is_empty());
+    }
+
+    #[test]
+    fn replace_metadata_sends_the_directive_and_only_what_is_given() {
+        let t = OffsetDateTime::UNIX_EPOCH;
+        let options = CopyOptions::default()
+            .with_replace_metadata(
+                CopyMetadata::default()
+                    .with_cache_control("max-age=60")
+                    .with_content_language("en-GB")
+                    .with_expires(t)
+                    .with_metadata("Owner", "reports"),
+            )
+            .with_storage_class("STANDARD_IA");
+        let req = S3Request::new("CopyObject", Method::PUT, Some("k.csv"));
+        let req = options
+            .apply(req, Some("text/csv"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(req.headers["x-amz-metadata-directive"], "REPLACE");
+        assert_eq!(req.headers["content-type"], "text/csv");
+        assert_eq!(req.headers["cache-control"], "max-age=60");
+        assert_eq!(req.headers["content-language"], "en-GB");
+        assert_eq!(req.headers["expires"], "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(req.headers["x-amz-meta-owner"], "reports");
+        assert_eq!(req.headers["x-amz-storage-class"], "STANDARD_IA");
+        assert!(!req.headers.contains_key("content-encoding"));
+        // COPY (the default) sends no attribute: S3 copies the source's.
+        let copy = CopyOptions::default()
+            .apply(
+                S3Request::new("CopyObject", Method::PUT, Some("k.csv")),
+                Some("text/csv"),
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(copy.headers.is_empty(), "{:?}", copy.headers);
     }
 
     #[test]
     fn bad_etag_is_invalid_input_naming_the_header() {
         let e = CopyOptions::default()
             .with_source_if_match("line\nbreak")
-            .apply(S3Request::new("CopyObject", Method::PUT, Some("k")))
+            .apply(S3Request::new("CopyObject", Method::PUT, Some("k")), None)
             .map(|_| ())
             .expect_err("newline in an ETag");
         assert_eq!(e.kind(), ErrorKind::InvalidInput);

@@ -1,6 +1,8 @@
-//! File uploads that read the file while sending: every body is a
-//! [`RequestBody::File`] range, so no part is held in memory and a retry
-//! (after a reset mid-body, a 503, ...) resends exactly the same bytes.
+//! File uploads that read the file while sending: every body past
+//! [`READ_WHOLE_MAX`] is a [`RequestBody::File`] range, so no part is held in
+//! memory and a retry (after a reset mid-body, a 503, ...) resends exactly
+//! the same bytes. A smaller file is read whole, once, and sent from memory
+//! (see [`READ_WHOLE_MAX`] for why).
 //!
 //! Headers must be known before a body is sent, so the digests a request
 //! needs (its `x-amz-checksum-*` value and, where the payload is signed, its
@@ -34,6 +36,16 @@ use crate::xml::CompletedPart;
 /// Bytes read from the file per step while hashing.
 const READ_CHUNK: usize = 1024 * 1024;
 
+/// A file of at most this size goes up in one PutObject read whole, with
+/// its digests, by one task on the blocking pool, and is sent from memory.
+/// Read while sending, its body is not ready when the HTTP client writes
+/// the headers, which then leave in a write of their own: the server reads
+/// every request in two steps (LocalStack, one Python process, spends about
+/// 10% more CPU per small PUT so) and the file is opened twice. In memory
+/// the headers and the body leave together. This bounds the memory of small
+/// uploads to this much per upload in flight.
+const READ_WHOLE_MAX: u64 = 1024 * 1024;
+
 impl S3Store {
     /// PutObject of the `size` bytes of the file at `path`, read while sending.
     pub(crate) async fn put_file(
@@ -46,11 +58,58 @@ impl S3Store {
         let full = self.full_key(key);
         check_key(&full)?;
         let checksum = options.checksum.or(self.inner.checksum);
-        let digests =
-            digest_file_range(self, path, (0, size), checksum, size >= UNSIGNED_PUT_MIN).await?;
+        let large = size >= UNSIGNED_PUT_MIN;
+        if size <= READ_WHOLE_MAX {
+            let (data, digests) = read_whole_file(self, path, size, checksum, large).await?;
+            return self
+                .put_body(key, RequestBody::Bytes(data), options, digests)
+                .await;
+        }
+        let digests = digest_file_range(self, path, (0, size), checksum, large).await?;
         let body = RequestBody::from_file(path, 0, size);
         self.put_body(key, body, options, digests).await
     }
+}
+
+/// The first `size` bytes of the file at `path` and the digests a PutObject
+/// of them needs (as [`digest_file_range`]), read in one task on the
+/// blocking pool.
+///
+/// # Errors
+/// The file cannot be read, or holds fewer than `size` bytes.
+async fn read_whole_file(
+    store: &S3Store,
+    path: &Path,
+    size: u64,
+    checksum: Option<ChecksumAlgorithm>,
+    large_upload: bool,
+) -> Result<(bytes::Bytes, Option<Precomputed>)> {
+    let sha256 = store.inner.signs_payload(large_upload, checksum);
+    let path: PathBuf = path.to_path_buf();
+    let shown = path.display().to_string();
+    let read = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&path)?;
+        let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        file.take(size).read_to_end(&mut data)?;
+        if (data.len() as u64) < size {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the file ended {} bytes before the end of the range being uploaded",
+                    size - data.len() as u64
+                ),
+            ));
+        }
+        let digests = (checksum.is_some() || sha256).then(|| {
+            let mut d = Digests::new(checksum, sha256);
+            d.update(&data);
+            d.finish()
+        });
+        Ok((bytes::Bytes::from(data), digests))
+    })
+    .await
+    .map_err(task_failed)?;
+    read.map_err(|e| read_error(&shown, e))
 }
 
 /// Uploads the `size`-byte file at `path` as a multipart upload of
@@ -178,14 +237,17 @@ async fn digest_file_range(
         tokio::task::spawn_blocking(move || hash_range(&path, offset, len, checksum, sha256))
             .await
             .map_err(task_failed)?;
-    read.map(Some).map_err(|e| {
-        let kind = match e.kind() {
-            std::io::ErrorKind::NotFound => ErrorKind::NotFound,
-            std::io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
-            _ => ErrorKind::InvalidInput,
-        };
-        Error::new(kind, format!("cannot read {shown}: {e}")).with_source(e)
-    })
+    read.map(Some).map_err(|e| read_error(&shown, e))
+}
+
+/// A failed read of the file `shown` as the error of the upload.
+fn read_error(shown: &str, e: std::io::Error) -> Error {
+    let kind = match e.kind() {
+        std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+        std::io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
+        _ => ErrorKind::InvalidInput,
+    };
+    Error::new(kind, format!("cannot read {shown}: {e}")).with_source(e)
 }
 
 /// Reads the range once, feeding the checksum and the SHA-256 (one digest
@@ -199,9 +261,7 @@ fn hash_range(
 ) -> std::io::Result<Precomputed> {
     let mut file = std::fs::File::open(path)?;
     file.seek(SeekFrom::Start(offset))?;
-    let same = checksum == Some(ChecksumAlgorithm::Sha256);
-    let mut hasher = checksum.filter(|_| !same).map(Hasher::new);
-    let mut payload = (sha256 || same).then(Sha256::new);
+    let mut digests = Digests::new(checksum, sha256);
     let mut buf = vec![
         0u8;
         READ_CHUNK
@@ -218,22 +278,53 @@ fn hash_range(
                 format!("the file ended {left} bytes before the end of the range being uploaded"),
             ));
         }
-        if let Some(h) = &mut hasher {
-            h.update(&buf[..n]);
-        }
-        if let Some(h) = &mut payload {
-            h.update(&buf[..n]);
-        }
+        digests.update(&buf[..n]);
         left -= n as u64;
     }
-    let digest: Option<[u8; 32]> = payload.map(|h| h.finalize().into());
-    let checksum = match (hasher, same) {
-        (Some(h), _) => Some(h.finish_base64()),
-        (None, true) => digest.map(|d| crate::encoding::encode_base64(&d)),
-        (None, false) => None,
-    };
-    Ok(Precomputed {
-        checksum,
-        sha256: digest.filter(|_| sha256),
-    })
+    Ok(digests.finish())
+}
+
+/// The checksum and the payload SHA-256 of a body, fed once (one digest
+/// when the checksum is SHA-256 itself).
+struct Digests {
+    hasher: Option<Hasher>,
+    payload: Option<Sha256>,
+    /// The checksum is SHA-256: it is the payload digest.
+    same: bool,
+    /// The payload SHA-256 is wanted for signing.
+    sha256: bool,
+}
+
+impl Digests {
+    fn new(checksum: Option<ChecksumAlgorithm>, sha256: bool) -> Self {
+        let same = checksum == Some(ChecksumAlgorithm::Sha256);
+        Digests {
+            hasher: checksum.filter(|_| !same).map(Hasher::new),
+            payload: (sha256 || same).then(Sha256::new),
+            same,
+            sha256,
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        if let Some(h) = &mut self.hasher {
+            h.update(data);
+        }
+        if let Some(h) = &mut self.payload {
+            h.update(data);
+        }
+    }
+
+    fn finish(self) -> Precomputed {
+        let digest: Option<[u8; 32]> = self.payload.map(|h| h.finalize().into());
+        let checksum = match (self.hasher, self.same) {
+            (Some(h), _) => Some(h.finish_base64()),
+            (None, true) => digest.map(|d| crate::encoding::encode_base64(&d)),
+            (None, false) => None,
+        };
+        Precomputed {
+            checksum,
+            sha256: digest.filter(|_| self.sha256),
+        }
+    }
 }

@@ -53,7 +53,7 @@ use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SIN
 use http::{HeaderMap, Method, StatusCode};
 
 pub use builder::S3StoreBuilder;
-pub use copy::CopyOptions;
+pub use copy::{CopyMetadata, CopyOptions};
 pub use delete_many::DeleteStream;
 pub use list::{ListPages, ListStream};
 pub use presign::{PresignOptions, PresignedRequest};
@@ -425,14 +425,8 @@ impl S3Store {
         source_key: &str,
         to: &str,
     ) -> Result<PutResult> {
-        if source_bucket.is_empty() {
-            return Err(Error::invalid_input("copy source bucket must not be empty"));
-        }
-        let to_full = self.full_key(to);
-        check_key(source_key)?;
-        check_key(&to_full)?;
-        let req = self.copy_request_from(source_bucket, source_key, &to_full)?;
-        self.send_copy(req, &to_full).await
+        self.copy_from_bucket_opts(source_bucket, source_key, to, CopyOptions::default())
+            .await
     }
 
     /// Creates the store's bucket in its region.

@@ -322,15 +322,11 @@ impl Transfer {
     ) -> Result<PutResult> {
         let path = path.as_ref();
         check_key(&self.store.full_key(key))?;
-        let file = tokio::fs::File::open(path)
-            .await
-            .map_err(|e| io_error("open", path, e))?;
-        let size = file
-            .metadata()
+        // The size alone: the upload opens the file itself.
+        let size = tokio::fs::metadata(path)
             .await
             .map_err(|e| io_error("read the size of", path, e))?
             .len();
-        drop(file);
         let tracker = Tracker::new(progress, Some(size));
         // Bodies are read from the file while sent (RequestBody::File): no
         // part is held in memory, and a retry resends the same bytes.
