@@ -140,7 +140,7 @@ impl HyperClient {
             body,
             ..
         } = request;
-        add_default_headers(&method, &mut headers, &body, options.user_agent.as_deref());
+        add_default_headers(&method, &mut headers, &body, options);
         add_configured_headers(&mut headers, &options.default_headers);
         // Forwarded (absolute-form) requests carry the proxy's credentials;
         // tunnels send them with CONNECT instead.

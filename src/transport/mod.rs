@@ -341,20 +341,32 @@ pub(crate) fn check_url(
     }
 }
 
-/// Adds the headers the caller may leave out: `User-Agent`, and
+/// Adds the headers the caller may leave out: `User-Agent`;
 /// `Content-Length: 0` for an empty PUT, POST or PATCH (S3 refuses those
-/// without a length, and HTTP libraries omit it).
+/// without a length, and HTTP libraries omit it); and, on an HTTP/1-only
+/// client, `Connection: keep-alive`. HTTP/1.1 keeps connections open
+/// without it, but LocalStack (on hypercorn) closes each one after its
+/// answer unless the request names it, so every request there would pay a
+/// new TCP (and TLS) connection. Not signed: a hop-by-hop header a proxy
+/// may drop; never sent where HTTP/2 may be negotiated (it is illegal there).
 pub(crate) fn add_default_headers(
     method: &http::Method,
     headers: &mut http::HeaderMap,
     body: &RequestBody,
-    user_agent: Option<&str>,
+    options: &ClientOptions,
 ) {
-    if let Some(ua) = user_agent
+    if let Some(ua) = options.user_agent.as_deref()
         && !headers.contains_key(http::header::USER_AGENT)
         && let Ok(value) = http::HeaderValue::from_str(ua)
     {
         headers.insert(http::header::USER_AGENT, value);
+    }
+    if options.http1_only && !options.http2_only && !headers.contains_key(http::header::CONNECTION)
+    {
+        headers.insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("keep-alive"),
+        );
     }
     let needs_length = [http::Method::PUT, http::Method::POST, http::Method::PATCH];
     if body.len_hint() == Some(0)
@@ -530,6 +542,33 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{url}");
             assert!(!format!("{e} {e:?}").contains("X-Amz-Signature"), "{url}");
         }
+    }
+
+    #[test]
+    fn http1_clients_ask_for_keep_alive_and_http2_capable_ones_do_not() {
+        let headers_with = |options: &ClientOptions, preset: Option<&'static str>| {
+            let mut h = http::HeaderMap::new();
+            if let Some(v) = preset {
+                h.insert(http::header::CONNECTION, http::HeaderValue::from_static(v));
+            }
+            add_default_headers(&http::Method::GET, &mut h, &RequestBody::empty(), options);
+            h.get(http::header::CONNECTION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let http1 = ClientOptions::default();
+        assert!(http1.http1_only, "the default is HTTP/1 only");
+        assert_eq!(headers_with(&http1, None).as_deref(), Some("keep-alive"));
+        // The caller's own value is kept.
+        assert_eq!(
+            headers_with(&http1, Some("close")).as_deref(),
+            Some("close")
+        );
+        let mut any = ClientOptions::default();
+        any.http1_only = false;
+        assert_eq!(headers_with(&any, None), None);
+        any.http2_only = true;
+        assert_eq!(headers_with(&any, None), None);
     }
 
     #[test]

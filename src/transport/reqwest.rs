@@ -156,7 +156,7 @@ impl ReqwestClient {
             body,
             ..
         } = request;
-        add_default_headers(&method, &mut headers, &body, options.user_agent.as_deref());
+        add_default_headers(&method, &mut headers, &body, options);
         add_configured_headers(&mut headers, &options.default_headers);
         let progress = Progress::new();
         let body = match body {
