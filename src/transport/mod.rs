@@ -551,7 +551,7 @@ mod tests {
             if let Some(v) = preset {
                 h.insert(http::header::CONNECTION, http::HeaderValue::from_static(v));
             }
-            add_default_headers(&http::Method::GET, &mut h, &RequestBody::empty(), options);
+            add_default_headers(&http::Method::GET, &mut h, &RequestBody::default(), options);
             h.get(http::header::CONNECTION)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
