@@ -564,8 +564,10 @@ mod tests {
             headers_with(&http1, Some("close")).as_deref(),
             Some("close")
         );
-        let mut any = ClientOptions::default();
-        any.http1_only = false;
+        let mut any = ClientOptions {
+            http1_only: false,
+            ..ClientOptions::default()
+        };
         assert_eq!(headers_with(&any, None), None);
         any.http2_only = true;
         assert_eq!(headers_with(&any, None), None);
