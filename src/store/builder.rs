@@ -295,9 +295,11 @@ impl S3StoreBuilder {
         self
     }
 
-    /// A header sent with every request that does not carry it. Not
-    /// signed: use it for `x-*` headers of proxies and gateways, never
-    /// `x-amz-*`. A bad name or value is reported by `build()`.
+    /// A header sent with every request that does not carry it; it wins
+    /// over the transport's automatic `User-Agent` and `Connection:
+    /// keep-alive`. Not signed: use it for `x-*` headers of proxies and
+    /// gateways (or `connection: close`), never `x-amz-*`. A bad name or
+    /// value is reported by `build()`.
     pub fn default_header(mut self, name: &str, value: &str) -> Self {
         match (
             http::HeaderName::from_bytes(name.as_bytes()),

@@ -140,8 +140,9 @@ impl HyperClient {
             body,
             ..
         } = request;
-        add_default_headers(&method, &mut headers, &body, options);
+        // The configured headers first: they win over the automatic ones.
         add_configured_headers(&mut headers, &options.default_headers);
+        add_default_headers(&method, &mut headers, &body, options);
         // Forwarded (absolute-form) requests carry the proxy's credentials;
         // tunnels send them with CONNECT instead.
         if uri.scheme_str() == Some("http")

@@ -156,8 +156,9 @@ impl ReqwestClient {
             body,
             ..
         } = request;
-        add_default_headers(&method, &mut headers, &body, options);
+        // The configured headers first: they win over the automatic ones.
         add_configured_headers(&mut headers, &options.default_headers);
+        add_default_headers(&method, &mut headers, &body, options);
         let progress = Progress::new();
         let body = match body {
             RequestBody::Empty => None,
