@@ -153,3 +153,120 @@ pub fn check_retry_after(retry_after: &[u8], amz_retry_after: Option<&[u8]>, now
         assert_eq!(wait, None);
     }
 }
+
+/// The ECS/EKS and IMDS credential answer reader: never panics; what it
+/// accepts is valid credentials, and written back as a document (expiry
+/// to the millisecond, as the endpoints write it) reads the same.
+pub fn check_endpoint_credentials(input: &[u8]) {
+    let Ok(c) = crate::credentials::parse_endpoint_credentials(input) else {
+        return;
+    };
+    assert!(c.validate().is_ok());
+    let mut doc = crate::json::Object::default();
+    doc.set_str("AccessKeyId", c.access_key_id());
+    doc.set_str("SecretAccessKey", c.secret_key().expose());
+    if let Some(t) = c.session_token() {
+        doc.set_str("Token", t);
+    }
+    // A 4-digit year, as ISO 8601 is read: an offset can move a parsed
+    // time out of it, and then it has no such form to write.
+    let expiry = c.expires_at().filter(|t| {
+        t.checked_to_offset(time::UtcOffset::UTC)
+            .is_some_and(|t| (0..=9999).contains(&t.year()))
+    });
+    if let Some(t) = expiry {
+        doc.set_str("Expiration", crate::date::format_iso8601(t));
+    }
+    let written = doc.to_json();
+    let again = crate::credentials::parse_endpoint_credentials(written.as_bytes())
+        .unwrap_or_else(|e| panic!("written credentials do not parse: {e}"));
+    assert_same_credentials(&again, &c, expiry);
+}
+
+/// The SSO portal's GetRoleCredentials answer reader: never panics; what it
+/// accepts is valid credentials, and written back as an answer reads the
+/// same.
+pub fn check_sso_role_credentials(input: &[u8]) {
+    let Ok(c) = crate::credentials::parse_role_credentials(input) else {
+        return;
+    };
+    assert!(c.validate().is_ok());
+    let mut rc = crate::json::Object::default();
+    rc.set_str("accessKeyId", c.access_key_id());
+    rc.set_str("secretAccessKey", c.secret_key().expose());
+    if let Some(t) = c.session_token() {
+        rc.set_str("sessionToken", t);
+    }
+    let mut inner = rc.to_json();
+    if let Some(t) = c.expires_at() {
+        let ms = t.unix_timestamp_nanos() / 1_000_000;
+        inner.pop();
+        let _ = write!(inner, ",\"expiration\":{ms}}}");
+    }
+    let written = format!("{{\"roleCredentials\":{inner}}}");
+    let again = crate::credentials::parse_role_credentials(written.as_bytes())
+        .unwrap_or_else(|e| panic!("written answer does not parse: {e}"));
+    assert_same_credentials(&again, &c, c.expires_at());
+}
+
+fn assert_same_credentials(
+    a: &crate::credentials::Credentials,
+    b: &crate::credentials::Credentials,
+    expiry: Option<OffsetDateTime>,
+) {
+    assert_eq!(a.access_key_id(), b.access_key_id());
+    assert!(a.secret_key().expose() == b.secret_key().expose());
+    assert_eq!(a.session_token(), b.session_token());
+    let ms = |t: Option<OffsetDateTime>| t.map(|t| t.unix_timestamp_nanos().div_euclid(1_000_000));
+    assert_eq!(ms(a.expires_at()), ms(expiry));
+}
+
+/// When the SSO targets' answers arrive: a time with nanoseconds, so the
+/// millisecond cache format is exercised.
+fn sso_now() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(1_767_225_600_123_456_789)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// The SSO token cache file reader: never panics; what it reads, written
+/// back as the refresh writes it, reads the same; the refresh settings
+/// reader never panics on it.
+pub fn check_sso_token_cache(input: &[u8]) {
+    let Ok(cache) = crate::credentials::parse_token_cache(input) else {
+        return;
+    };
+    let _ = crate::credentials::SsoRefresh::from_cache(&cache.doc, sso_now());
+    let written = cache.doc.to_json();
+    let again = crate::credentials::parse_token_cache(written.as_bytes())
+        .unwrap_or_else(|e| panic!("rewritten cache does not parse: {e}"));
+    assert!(again == cache, "cache changed through write and read");
+}
+
+/// The SSO-OIDC CreateToken answer reader: never panics; an accepted
+/// answer expires 0 to 2^31-1 s after it arrived, and the cache file the
+/// refresh writes from it reads back with the new token and expiry (to the
+/// millisecond).
+pub fn check_sso_create_token(input: &[u8]) {
+    let now = sso_now();
+    let Ok(token) = crate::credentials::parse_create_token(input, now) else {
+        return;
+    };
+    let lifetime = token.expires_at - now;
+    assert!(
+        lifetime >= time::Duration::ZERO && lifetime <= time::Duration::seconds(i32::MAX.into()),
+        "{lifetime}"
+    );
+    let mut doc = crate::json::Object::default();
+    doc.set_str("accessToken", "OLD");
+    doc.set_str("expiresAt", "2020-01-01T00:00:00Z");
+    doc.set_str("refreshToken", "OLDREFRESH");
+    token.write_into(&mut doc);
+    let written = doc.to_json();
+    let cache = crate::credentials::parse_token_cache(written.as_bytes())
+        .unwrap_or_else(|e| panic!("refreshed cache does not parse: {e}"));
+    assert!(cache.access_token == token.access_token);
+    let ms = |t: OffsetDateTime| t.unix_timestamp_nanos().div_euclid(1_000_000);
+    assert_eq!(ms(cache.expires_at), ms(token.expires_at));
+    let refresh = cache.doc.opt_str("refreshToken").ok().flatten();
+    assert!(refresh == Some(token.refresh_token.as_deref().unwrap_or("OLDREFRESH")));
+}

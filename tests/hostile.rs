@@ -732,6 +732,146 @@ async fn container_endpoint_huge_or_slow_fails() {
     }
 }
 
+/// A home whose `[default]` profile uses SSO session `corp`, with `cache`
+/// as its token cache file (`~/.aws/sso/cache/` + sha1("corp") + `.json`).
+fn sso_home(cache: &str) -> TempDir {
+    let home = TempDir::new();
+    home.write(
+        ".aws/config",
+        "[default]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Reader\n\
+         [sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = eu-west-1\n",
+    );
+    home.write(SSO_CACHE_FILE, cache);
+    home
+}
+
+/// sha1("corp"), the cache file name the AWS CLI gives session `corp`.
+const SSO_CACHE_FILE: &str = ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json";
+
+/// A token valid for centuries.
+const SSO_VALID_TOKEN: &str = r#"{"accessToken":"SSOTOKEN","expiresAt":"2999-01-01T00:00:00Z"}"#;
+
+/// An expired token with what a refresh needs.
+const SSO_REFRESHABLE_TOKEN: &str = r#"{"accessToken":"SSOTOKEN","expiresAt":"2020-01-01T00:00:00Z",
+    "clientId":"CLIENT1","clientSecret":"CSECRET1","refreshToken":"REFRESH1",
+    "registrationExpiresAt":"2999-01-01T00:00:00Z"}"#;
+
+/// The profile provider of `home`, with the SSO portal at `portal` and
+/// SSO-OIDC at `oidc`.
+fn sso_provider(home: &TempDir, portal: &str, oidc: &str) -> ProfileProvider {
+    ProfileProvider::with_lookup(vars(&[
+        ("AWS_ENDPOINT_URL_SSO", portal),
+        ("AWS_ENDPOINT_URL_SSO_OIDC", oidc),
+    ]))
+    .with_home_dir(home.path())
+}
+
+/// Garbage, JSON past MAX_CREDENTIALS_BODY, JSON nested 100,000 deep, and
+/// an answer that drips a byte every 200 ms.
+fn hostile_json_answers() -> Vec<(&'static str, Raw)> {
+    let huge = format!(
+        "{{\"roleCredentials\":{{\"accessKeyId\":\"{}\"}}}}",
+        "a".repeat(2 * MAX_CREDENTIALS_BODY)
+    );
+    vec![
+        (
+            "garbage",
+            Raw::Send(ok("200 OK", &[], b"\x00\xff{{{not json")),
+        ),
+        ("huge", Raw::Send(ok("200 OK", &[], huge.as_bytes()))),
+        ("deep", Raw::Send(ok("200 OK", &[], &[b'['; 100_000]))),
+        (
+            "slow",
+            Raw::Stream {
+                head: answer("200 OK", &[("content-length", "100000")], b"{"),
+                filler: b" ".to_vec(),
+                limit: None,
+                gap: Some(Duration::from_millis(200)),
+            },
+        ),
+    ]
+}
+
+/// The outcome each of [`hostile_json_answers`] must give: a Credentials
+/// error, naming the limit for the huge one and the total bound (SSO's
+/// 10 s) for the slow one.
+fn assert_hostile_json_outcome(name: &str, e: &Error) {
+    assert_kind(e, ErrorKind::Credentials);
+    match name {
+        "huge" => assert!(
+            e.to_string().contains(&MAX_CREDENTIALS_BODY.to_string()),
+            "{e}"
+        ),
+        "slow" => assert!(e.to_string().contains("within 10s"), "{e}"),
+        _ => {}
+    }
+}
+
+/// An SSO portal whose GetRoleCredentials answers garbage, huge JSON, deep
+/// JSON or a drip: a Credentials error within the SSO bound (10 s), one
+/// request each.
+#[tokio::test]
+async fn sso_portal_garbage_huge_deep_or_slow_fails() {
+    for (name, creds) in hostile_json_answers() {
+        let portal = RawServer::start(move |_| creds.clone()).await;
+        let home = sso_home(SSO_VALID_TOKEN);
+        let e = bounded(sso_provider(&home, &portal.base(), "http://127.0.0.1:9").credentials())
+            .await
+            .unwrap_err();
+        assert_hostile_json_outcome(name, &e);
+        let requests = portal.requests();
+        assert_eq!(requests.len(), 1, "{name}: {requests:?}");
+        assert!(
+            requests[0].starts_with("GET /federation/credentials?"),
+            "{requests:?}"
+        );
+    }
+}
+
+/// An SSO-OIDC endpoint whose CreateToken (the refresh of an expired token)
+/// answers garbage, huge JSON, deep JSON or a drip: a Credentials error
+/// within the bound, the cache file untouched, the portal never asked.
+#[tokio::test]
+async fn sso_token_refresh_garbage_huge_deep_or_slow_fails() {
+    for (name, answer) in hostile_json_answers() {
+        let oidc = RawServer::start(move |_| answer.clone()).await;
+        let portal =
+            RawServer::start(|_| Raw::Send(ok("500 Internal Server Error", &[], b""))).await;
+        let home = sso_home(SSO_REFRESHABLE_TOKEN);
+        let e = bounded(sso_provider(&home, &portal.base(), &oidc.base()).credentials())
+            .await
+            .unwrap_err();
+        assert_hostile_json_outcome(name, &e);
+        assert_eq!(oidc.requests().len(), 1, "{name}");
+        assert!(portal.requests().is_empty(), "{name}");
+        let cache = std::fs::read_to_string(home.path().join(SSO_CACHE_FILE)).unwrap();
+        assert_eq!(cache, SSO_REFRESHABLE_TOKEN, "{name}");
+    }
+}
+
+/// A CreateToken answer whose `expiresIn` puts the expiry past what a
+/// timestamp holds is refused, cache file untouched. Broke: `now +
+/// expiresIn` panicked (time's `Add` overflows) inside the provider.
+#[tokio::test]
+async fn sso_token_refresh_with_expires_in_past_any_timestamp_fails() {
+    for expires_in in ["9223372036854775807", "-9223372036854775808"] {
+        let body = format!(r#"{{"accessToken":"NEWTOKEN","expiresIn":{expires_in}}}"#);
+        let oidc = RawServer::start(move |_| Raw::Send(ok("200 OK", &[], body.as_bytes()))).await;
+        let portal =
+            RawServer::start(|_| Raw::Send(ok("500 Internal Server Error", &[], b""))).await;
+        let home = sso_home(SSO_REFRESHABLE_TOKEN);
+        let e = bounded(sso_provider(&home, &portal.base(), &oidc.base()).credentials())
+            .await
+            .unwrap_err();
+        assert_kind(&e, ErrorKind::Credentials);
+        assert!(e.to_string().contains("expiresIn"), "{e}");
+        assert!(!e.to_string().contains("NEWTOKEN"), "{e}");
+        assert!(portal.requests().is_empty());
+        let cache = std::fs::read_to_string(home.path().join(SSO_CACHE_FILE)).unwrap();
+        assert_eq!(cache, SSO_REFRESHABLE_TOKEN);
+    }
+}
+
 // ---------------------------------------------------------------------------
 // credential_process
 

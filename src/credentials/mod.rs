@@ -64,9 +64,15 @@ pub(crate) use env::Env;
 pub(crate) use profile::profile_setting_blocking;
 
 #[cfg(feature = "_fuzz")]
+pub(crate) use ecs::parse_credentials as parse_endpoint_credentials;
+#[cfg(feature = "_fuzz")]
 pub(crate) use process::parse_output as parse_process_output;
 #[cfg(feature = "_fuzz")]
 pub(crate) use profile::parse_files as parse_profile_files;
+#[cfg(feature = "_fuzz")]
+pub(crate) use sso::{parse_role_credentials, parse_token_cache};
+#[cfg(feature = "_fuzz")]
+pub(crate) use sso_oidc::{Refresh as SsoRefresh, parse_create_token};
 
 /// One set of AWS credentials.
 #[derive(Clone)]

@@ -87,21 +87,25 @@ pub(crate) async fn load(
             .with_retryable(status.is_server_error()));
         }
     }
-    let parse = || -> std::result::Result<Credentials, String> {
-        let rc = json::parse_object(&body)?.object("roleCredentials")?;
-        let mut c = Credentials::new(rc.str("accessKeyId")?, rc.str("secretAccessKey")?);
-        if let Some(t) = rc.opt_str("sessionToken")? {
-            c = c.with_session_token(t);
-        }
-        if let Some(ms) = rc.opt_i64("expiration")? {
-            let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-                .map_err(|_| "field \"expiration\" is out of range".to_string())?;
-            c = c.with_expiry(t);
-        }
-        c.validate().map_err(|e| e.message().to_string())?;
-        Ok(c)
-    };
-    parse().map_err(|why| unavailable(&name, format!("{what}: {why}")))
+    parse_role_credentials(&body).map_err(|why| unavailable(&name, format!("{what}: {why}")))
+}
+
+/// Reads the portal's GetRoleCredentials answer: `roleCredentials` with
+/// `accessKeyId`, `secretAccessKey`, optional `sessionToken` and
+/// `expiration` (epoch milliseconds). Messages name fields, never values.
+pub(crate) fn parse_role_credentials(body: &[u8]) -> std::result::Result<Credentials, String> {
+    let rc = json::parse_object(body)?.object("roleCredentials")?;
+    let mut c = Credentials::new(rc.str("accessKeyId")?, rc.str("secretAccessKey")?);
+    if let Some(t) = rc.opt_str("sessionToken")? {
+        c = c.with_session_token(t);
+    }
+    if let Some(ms) = rc.opt_i64("expiration")? {
+        let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .map_err(|_| "field \"expiration\" is out of range".to_string())?;
+        c = c.with_expiry(t);
+    }
+    c.validate().map_err(|e| e.message().to_string())?;
+    Ok(c)
 }
 
 /// The cached access token; an expired one is refreshed when the cache
@@ -132,13 +136,14 @@ async fn read_token(
         }
     };
     let bad = |why: String| unavailable(name, format!("{}: {why}", file.display()));
-    let o = json::parse_object(&text).map_err(bad)?;
-    let token = o.str("accessToken").map_err(bad)?.to_string();
-    let expires = o.str("expiresAt").map_err(bad)?;
-    let expires = crate::date::parse_iso8601(expires).map_err(|e| bad(e.message().to_string()))?;
+    let TokenCache {
+        doc,
+        access_token: token,
+        expires_at: expires,
+    } = parse_token_cache(&text).map_err(bad)?;
     if expires <= OffsetDateTime::now_utc() {
-        if sso_oidc::Refresh::from_cache(&o, OffsetDateTime::now_utc()).is_some() {
-            return sso_oidc::refresh_token(env, &s.region, client, file, o, (name, login_hint))
+        if sso_oidc::Refresh::from_cache(&doc, OffsetDateTime::now_utc()).is_some() {
+            return sso_oidc::refresh_token(env, &s.region, client, file, doc, (name, login_hint))
                 .await;
         }
         return Err(unavailable(
@@ -150,6 +155,32 @@ async fn read_token(
         ));
     }
     Ok(token)
+}
+
+/// An SSO token cache file (`~/.aws/sso/cache/<sha1>.json`), as `aws sso
+/// login` and a refresh write it.
+#[derive(Clone, PartialEq)]
+pub(crate) struct TokenCache {
+    /// The whole document: a refresh rewrites it, keeping what it does not
+    /// know.
+    pub(crate) doc: json::Object,
+    /// `accessToken`.
+    pub(crate) access_token: String,
+    /// `expiresAt`.
+    pub(crate) expires_at: OffsetDateTime,
+}
+
+/// Reads a token cache file. Messages name fields, never values.
+pub(crate) fn parse_token_cache(text: &[u8]) -> std::result::Result<TokenCache, String> {
+    let doc = json::parse_object(text)?;
+    let access_token = doc.str("accessToken")?.to_string();
+    let expires_at =
+        crate::date::parse_iso8601(doc.str("expiresAt")?).map_err(|e| e.message().to_string())?;
+    Ok(TokenCache {
+        doc,
+        access_token,
+        expires_at,
+    })
 }
 
 #[cfg(test)]

@@ -114,18 +114,8 @@ pub(crate) async fn refresh_token(
         }
     }
     let bad = |why: String| unavailable(name, format!("refreshing the SSO token: {what}: {why}"));
-    let o = crate::json::parse_object(&answer).map_err(bad)?;
-    let access_token = o.str("accessToken").map_err(bad)?.to_string();
-    let expires_in = o
-        .opt_i64("expiresIn")
-        .map_err(bad)?
-        .ok_or_else(|| bad("field \"expiresIn\" is missing".into()))?;
-    let expires_at = now + time::Duration::seconds(expires_in);
-    cache.set_str("accessToken", access_token.as_str());
-    cache.set_str("expiresAt", crate::date::format_iso8601(expires_at));
-    if let Some(rotated) = o.opt_str("refreshToken").map_err(bad)? {
-        cache.set_str("refreshToken", rotated);
-    }
+    let token = parse_create_token(&answer, now).map_err(bad)?;
+    token.write_into(&mut cache);
     write_atomically(file, cache.to_json().as_bytes())
         .await
         .map_err(|e| {
@@ -135,7 +125,54 @@ pub(crate) async fn refresh_token(
             )
             .with_source(e)
         })?;
-    Ok(access_token)
+    Ok(token.access_token)
+}
+
+/// What a CreateToken answer gives: the new access token, when it expires,
+/// and the rotated refresh token if one was sent. No `Debug`: it holds
+/// tokens.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct NewToken {
+    pub(crate) access_token: String,
+    pub(crate) expires_at: OffsetDateTime,
+    pub(crate) refresh_token: Option<String>,
+}
+
+impl NewToken {
+    /// Updates a token cache document, as the AWS CLI does.
+    pub(crate) fn write_into(&self, cache: &mut Object) {
+        cache.set_str("accessToken", self.access_token.as_str());
+        cache.set_str("expiresAt", crate::date::format_iso8601(self.expires_at));
+        if let Some(rotated) = &self.refresh_token {
+            cache.set_str("refreshToken", rotated.as_str());
+        }
+    }
+}
+
+/// Reads a CreateToken answer received at `now`. `expiresIn` is the
+/// API's 32-bit count of seconds and may not be negative: a larger one
+/// would put the expiry past what a timestamp holds. Messages name fields,
+/// never values.
+pub(crate) fn parse_create_token(
+    answer: &[u8],
+    now: OffsetDateTime,
+) -> std::result::Result<NewToken, String> {
+    let o = crate::json::parse_object(answer)?;
+    let access_token = o.str("accessToken")?.to_string();
+    let expires_in = o
+        .opt_i64("expiresIn")?
+        .ok_or_else(|| "field \"expiresIn\" is missing".to_string())?;
+    let expires_at = Some(expires_in)
+        .filter(|s| (0..=i64::from(i32::MAX)).contains(s))
+        .and_then(|s| now.checked_add(time::Duration::seconds(s)))
+        .ok_or_else(|| {
+            "field \"expiresIn\" is not a number of seconds from 0 to 2147483647".to_string()
+        })?;
+    Ok(NewToken {
+        access_token,
+        expires_at,
+        refresh_token: o.opt_str("refreshToken")?.map(str::to_string),
+    })
 }
 
 /// Writes `data` to a temporary file next to `path` (readable by the
@@ -168,4 +205,44 @@ async fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
         let _ = tokio::fs::remove_file(&temp).await;
     }
     written
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail loudly")]
+
+    use super::*;
+
+    fn answer(expires_in: &str) -> Vec<u8> {
+        format!(r#"{{"accessToken":"T","expiresIn":{expires_in},"refreshToken":"R2"}}"#)
+            .into_bytes()
+    }
+
+    #[test]
+    fn create_token_expiry_is_counted_from_the_answer() {
+        let now = OffsetDateTime::from_unix_timestamp(1_767_225_600).unwrap();
+        let t = parse_create_token(&answer("3600"), now).unwrap();
+        assert_eq!(t.expires_at - now, time::Duration::HOUR);
+        assert_eq!(t.refresh_token.as_deref(), Some("R2"));
+        let longest = parse_create_token(&answer("2147483647"), now).unwrap();
+        assert_eq!(
+            longest.expires_at - now,
+            time::Duration::seconds(2_147_483_647)
+        );
+    }
+
+    #[test]
+    fn create_token_expiry_outside_the_api_range_is_refused() {
+        // i64::MAX once panicked in `now + expiresIn`.
+        let now = OffsetDateTime::from_unix_timestamp(1_767_225_600).unwrap();
+        for bad in [
+            "-1",
+            "2147483648",
+            "9223372036854775807",
+            "-9223372036854775808",
+        ] {
+            let e = parse_create_token(&answer(bad), now).err().unwrap();
+            assert!(e.contains("expiresIn"), "{bad}: {e}");
+        }
+    }
 }
