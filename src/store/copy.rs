@@ -21,7 +21,7 @@ use time::OffsetDateTime;
 
 use super::dynamo::DynamoLock;
 use super::lost_answer::Fingerprint;
-use super::put::{PutMode, PutOptions, attribute_headers, metadata_headers};
+use super::put::{Attributes, PutMode, PutOptions, attribute_headers, metadata_headers};
 use super::request::S3Request;
 use super::{S3Store, check_key, header_text, sse};
 use crate::config::CopyIfNotExists;
@@ -214,14 +214,15 @@ impl CopyOptions {
         }
         if let Some(m) = &self.replace_metadata {
             req = req.header(name("x-amz-metadata-directive"), "REPLACE")?;
-            let attributes = PutOptions {
-                content_type: m.content_type.clone(),
-                content_encoding: m.content_encoding.clone(),
-                content_disposition: m.content_disposition.clone(),
-                content_language: m.content_language.clone(),
-                cache_control: m.cache_control.clone(),
+            let attributes = Attributes {
+                content_type: m.content_type.as_deref(),
+                content_encoding: m.content_encoding.as_deref(),
+                content_disposition: m.content_disposition.as_deref(),
+                content_language: m.content_language.as_deref(),
+                cache_control: m.cache_control.as_deref(),
                 expires: m.expires,
-                ..PutOptions::default()
+                // Sent whether or not the metadata is replaced (below).
+                storage_class: None,
             };
             req = attribute_headers(req, &attributes, default_content_type)?;
             req = metadata_headers(req, &m.metadata)?;

@@ -327,7 +327,7 @@ impl S3Store {
         options: &PutOptions,
     ) -> Result<S3Request> {
         let writes = &self.settings.writes;
-        let req = attribute_headers(req, options, self.content_type_for(key))?;
+        let req = attribute_headers(req, &options.attributes(), self.content_type_for(key))?;
         let req = acl_header(req, options.acl.or(writes.acl))?;
         let req = metadata_headers(req, &options.metadata)?;
         let req = if writes.disable_tagging {
@@ -377,30 +377,59 @@ pub(crate) fn conditional_error(e: Error, mode: &PutMode) -> Error {
     }
 }
 
-/// The standard HTTP attributes and the storage class.
+/// The standard HTTP attributes of an object and its storage class,
+/// borrowed from a [`PutOptions`] or a copy's `CopyMetadata`, so both send
+/// them through [`attribute_headers`].
+pub(crate) struct Attributes<'a> {
+    pub(crate) content_type: Option<&'a str>,
+    pub(crate) content_encoding: Option<&'a str>,
+    pub(crate) content_disposition: Option<&'a str>,
+    pub(crate) content_language: Option<&'a str>,
+    pub(crate) cache_control: Option<&'a str>,
+    pub(crate) expires: Option<OffsetDateTime>,
+    pub(crate) storage_class: Option<&'a str>,
+}
+
+impl PutOptions {
+    /// The attributes these options set.
+    pub(crate) fn attributes(&self) -> Attributes<'_> {
+        Attributes {
+            content_type: self.content_type.as_deref(),
+            content_encoding: self.content_encoding.as_deref(),
+            content_disposition: self.content_disposition.as_deref(),
+            content_language: self.content_language.as_deref(),
+            cache_control: self.cache_control.as_deref(),
+            expires: self.expires,
+            storage_class: self.storage_class.as_deref(),
+        }
+    }
+}
+
+/// The standard HTTP attributes and the storage class; `Content-Type` is
+/// `default_content_type` unless `a` names one.
 pub(crate) fn attribute_headers(
     mut req: S3Request,
-    o: &PutOptions,
+    a: &Attributes<'_>,
     default_content_type: Option<&str>,
 ) -> Result<S3Request> {
-    if let Some(ct) = o.content_type.as_deref().or(default_content_type) {
+    if let Some(ct) = a.content_type.or(default_content_type) {
         req = req.header(CONTENT_TYPE, ct)?;
     }
     for (name, value) in [
-        (CONTENT_ENCODING, &o.content_encoding),
-        (CONTENT_DISPOSITION, &o.content_disposition),
-        (CONTENT_LANGUAGE, &o.content_language),
-        (CACHE_CONTROL, &o.cache_control),
+        (CONTENT_ENCODING, a.content_encoding),
+        (CONTENT_DISPOSITION, a.content_disposition),
+        (CONTENT_LANGUAGE, a.content_language),
+        (CACHE_CONTROL, a.cache_control),
         (
             HeaderName::from_static("x-amz-storage-class"),
-            &o.storage_class,
+            a.storage_class,
         ),
     ] {
         if let Some(v) = value {
             req = req.header(name, v)?;
         }
     }
-    if let Some(t) = o.expires {
+    if let Some(t) = a.expires {
         req = req.header(EXPIRES, &date::format_http_date(t))?;
     }
     Ok(req)
@@ -511,7 +540,8 @@ mod tests {
             .with_expires(OffsetDateTime::UNIX_EPOCH)
             .with_metadata("Origin", "import")
             .with_tag("a b", "c&d");
-        let r = attribute_headers(req(), &o, Some("text/plain")).unwrap_or_else(|e| panic!("{e}"));
+        let r = attribute_headers(req(), &o.attributes(), Some("text/plain"))
+            .unwrap_or_else(|e| panic!("{e}"));
         let r = metadata_headers(r, &o.metadata).unwrap_or_else(|e| panic!("{e}"));
         let r = tagging_header(r, &o.tags).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.headers[CONTENT_TYPE], "text/plain");
