@@ -1,5 +1,6 @@
 //! The four clients behind one enum: s3lite, object_store, aws-sdk-s3 and
-//! the ceiling (a plain hyper client that sends the same requests unsigned).
+//! the ceiling (`ceiling.rs`: a plain hyper client that sends the same requests
+//! unsigned and drives its connections itself).
 //! Each operation does the same work in every client: send the request and,
 //! for GETs, read the whole body (counting bytes, keeping none).
 
@@ -7,12 +8,10 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::StreamExt;
-use http_body_util::BodyExt;
-use hyper_util::client::legacy::Client as HyperPool;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use object_store::{ObjectStore, ObjectStoreExt};
 use tokio::task::JoinSet;
+
+use crate::ceiling::{Ceiling, ChunkBody};
 
 /// Errors of any client, boxed.
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -33,9 +32,6 @@ pub(crate) struct Target {
     pub(crate) checksums: bool,
 }
 
-/// The ceiling's connection pool: plain TCP, or rustls trusting the test CA.
-type HyperCeiling = HyperPool<hyper_rustls::HttpsConnector<HttpConnector>, ChunkBody>;
-
 /// The client names, in table order.
 pub(crate) const CLIENTS: [&str; 4] = ["s3lite", "object_store", "aws-sdk-s3", "hyper"];
 
@@ -44,7 +40,7 @@ pub(crate) enum Client {
     S3lite(s3lite::S3Store),
     ObjectStore(Arc<object_store::aws::AmazonS3>),
     Aws(aws_sdk_s3::Client, String),
-    Hyper(Box<HyperCeiling>, String),
+    Hyper(Arc<Ceiling>),
 }
 
 impl Client {
@@ -140,10 +136,10 @@ impl Client {
                     .build();
                 Client::Aws(aws_sdk_s3::Client::from_conf(conf), t.bucket.clone())
             }
-            "hyper" => Client::Hyper(
-                Box::new(ceiling(t.ca_pem.as_deref())?),
+            "hyper" => Client::Hyper(Ceiling::new(
                 format!("{}/{}", t.endpoint.trim_end_matches('/'), t.bucket),
-            ),
+                t.ca_pem.as_deref(),
+            )?),
             other => return Err(format!("unknown client {other:?}").into()),
         })
     }
@@ -165,8 +161,9 @@ impl Client {
                     .await
                     .map_err(aws_err)?;
             }
-            Client::Hyper(c, base) => {
-                hyper_send(c, "PUT", format!("{base}/{key}"), None, data).await?;
+            Client::Hyper(c) => {
+                let url = format!("{}/{key}", c.base);
+                c.send("PUT", &url, None, data.into(), false).await?;
             }
         }
         Ok(())
@@ -206,15 +203,13 @@ impl Client {
                     n += chunk.len() as u64;
                 }
             }
-            Client::Hyper(c, base) => {
+            Client::Hyper(c) => {
                 let range = range.map(|(a, b)| format!("bytes={a}-{}", b - 1));
-                let res = hyper_send(c, "GET", format!("{base}/{key}"), range, Bytes::new());
-                let mut body = res.await?.into_body();
-                while let Some(frame) = body.frame().await {
-                    if let Some(d) = frame?.data_ref() {
-                        n += d.len() as u64;
-                    }
-                }
+                let url = format!("{}/{key}", c.base);
+                n = c
+                    .send("GET", &url, range, Bytes::new().into(), false)
+                    .await?
+                    .len;
             }
         }
         Ok(n)
@@ -229,10 +224,13 @@ impl Client {
                 let out = c.head_object().bucket(b).key(key).send();
                 out.await.map_err(aws_err)?.content_length().unwrap_or(0) as u64
             }
-            Client::Hyper(c, base) => {
-                let res = hyper_send(c, "HEAD", format!("{base}/{key}"), None, Bytes::new());
-                let res = res.await?;
-                res.headers()
+            Client::Hyper(c) => {
+                let url = format!("{}/{key}", c.base);
+                let res = c
+                    .send("HEAD", &url, None, Bytes::new().into(), false)
+                    .await?;
+                res.head
+                    .headers
                     .get("content-length")
                     .and_then(|v| v.to_str().ok()?.parse().ok())
                     .unwrap_or(0)
@@ -269,7 +267,7 @@ impl Client {
                     n += page.map_err(aws_err)?.contents().len() as u64;
                 }
             }
-            Client::Hyper(..) => return Err("the ceiling client does not list".into()),
+            Client::Hyper(_) => return Err("the ceiling client does not list".into()),
         }
         Ok(n)
     }
@@ -371,10 +369,11 @@ impl Client {
                     .await
                     .map_err(aws_err)?;
             }
-            Client::Hyper(c, base) => {
-                let url = format!("{base}/{key}");
-                let res = hyper_send(c, "POST", format!("{url}?uploads"), None, Bytes::new());
-                let body = res.await?.into_body().collect().await?.to_bytes();
+            Client::Hyper(c) => {
+                let url = format!("{}/{key}", c.base);
+                let create = format!("{url}?uploads");
+                let body = c.send("POST", &create, None, Bytes::new().into(), true);
+                let body = body.await?.body;
                 let text = String::from_utf8_lossy(&body);
                 let id = text
                     .split_once("<UploadId>")
@@ -388,8 +387,8 @@ impl Client {
                         ChunkBody::new(chunks.clone()),
                     );
                     async move {
-                        let res = hyper_send(&c, "PUT", url, None, part).await?;
-                        let etag = res.headers().get("etag").and_then(|v| v.to_str().ok());
+                        let res = c.send("PUT", &url, None, part, false).await?;
+                        let etag = res.head.headers.get("etag").and_then(|v| v.to_str().ok());
                         Ok(etag.unwrap_or_default().to_string())
                     }
                 })
@@ -402,46 +401,13 @@ impl Client {
                     ));
                 }
                 xml.push_str("</CompleteMultipartUpload>");
-                hyper_send(
-                    c,
-                    "POST",
-                    format!("{url}?uploadId={id}"),
-                    None,
-                    Bytes::from(xml),
-                )
-                .await?;
+                let done = format!("{url}?uploadId={id}");
+                c.send("POST", &done, None, Bytes::from(xml).into(), false)
+                    .await?;
             }
         }
         Ok(())
     }
-}
-
-/// The ceiling's pool, tuned to be an upper bound: `TCP_NODELAY` (as every
-/// client sets), rustls with the test CA over `https://`.
-fn ceiling(ca_pem: Option<&str>) -> R<HyperCeiling> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-    let mut http = HttpConnector::new();
-    http.set_nodelay(true);
-    http.enforce_http(false);
-    let mut roots = rustls::RootCertStore::empty();
-    if let Some(pem) = ca_pem {
-        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
-            roots.add(cert?)?;
-        }
-    }
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(http);
-    Ok(HyperPool::builder(TokioExecutor::new()).build(https))
 }
 
 /// Cuts `part` into the chunks a streaming caller feeds: slices of `feed`
@@ -495,77 +461,7 @@ where
     Ok(etags)
 }
 
-/// One unsigned request through the hyper pool; a non-2xx status is an error.
-async fn hyper_send(
-    c: &HyperCeiling,
-    method: &str,
-    url: String,
-    range: Option<String>,
-    body: impl Into<ChunkBody>,
-) -> R<http::Response<hyper::body::Incoming>> {
-    let mut req = http::Request::builder().method(method).uri(&url);
-    if let Some(r) = range {
-        req = req.header("range", r);
-    }
-    let res = c.request(req.body(body.into())?).await?;
-    if !res.status().is_success() {
-        return Err(format!("{method} {url}: {}", res.status()).into());
-    }
-    Ok(res)
-}
-
 /// aws-sdk-s3 errors with their whole source chain in the message.
 fn aws_err<E: std::error::Error + Send + Sync + 'static>(e: E) -> BoxError {
     format!("{}", aws_sdk_s3::error::DisplayErrorContext(e)).into()
-}
-
-/// The ceiling's request body: the caller's chunks, one frame each, with
-/// their total as Content-Length, so the ceiling copies nothing.
-pub(crate) struct ChunkBody {
-    chunks: std::collections::VecDeque<Bytes>,
-    remaining: u64,
-}
-
-impl ChunkBody {
-    fn new(chunks: Vec<Bytes>) -> ChunkBody {
-        let remaining = chunks.iter().map(|c| c.len() as u64).sum();
-        ChunkBody {
-            chunks: chunks.into(),
-            remaining,
-        }
-    }
-}
-
-impl From<Bytes> for ChunkBody {
-    fn from(one: Bytes) -> ChunkBody {
-        ChunkBody::new(if one.is_empty() {
-            Vec::new()
-        } else {
-            vec![one]
-        })
-    }
-}
-
-impl hyper::body::Body for ChunkBody {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
-        let next = self.chunks.pop_front();
-        if let Some(c) = &next {
-            self.remaining -= c.len() as u64;
-        }
-        std::task::Poll::Ready(next.map(|c| Ok(hyper::body::Frame::data(c))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.chunks.is_empty()
-    }
-
-    fn size_hint(&self) -> hyper::body::SizeHint {
-        hyper::body::SizeHint::with_exact(self.remaining)
-    }
 }

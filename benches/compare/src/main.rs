@@ -19,9 +19,11 @@
 //!   `VmHWM` is that workload's peak RSS and no pool or cache carries over.
 //!   CPU time is `getrusage(RUSAGE_SELF)` of the child, user + system.
 //! - The suite interleaves clients within each run (run 1: every client, run
-//!   2: every client, ...) so drift in machine load spreads over all of them.
+//!   2: every client, ...), each run in a rotated order, so drift in machine
+//!   load spreads over all of them.
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
+mod ceiling;
 mod clients;
 #[path = "../../../tests/transfer_support/mini_s3.rs"]
 mod mini_s3;
@@ -595,7 +597,10 @@ fn suite_runs(o: &Opts, external: bool) -> R<Results> {
                 _ => ("", vec![None]),
             };
             for level in &levels {
-                for c in &clients {
+                // Run r starts at client r - 1 (mod n), so machine drift within
+                // a run does not always favour the same client.
+                let first = (run as usize - 1) % clients.len();
+                for c in clients[first..].iter().chain(&clients[..first]) {
                     if w == "list" && c == "hyper" {
                         continue;
                     }
