@@ -82,9 +82,9 @@ pub mod transport;
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "_io")]
 pub use store::{
-    COALESCE_GAP, COALESCE_PARALLEL, CopyMetadata, CopyOptions, DEFAULT_READER_BUFFER,
-    DeleteStream, ObjectReader, PresignOptions, PresignedRequest, PutMode, PutOptions,
-    VersionStream,
+    COALESCE_GAP, COALESCE_PARALLEL, ChecksumCheck, CopyMetadata, CopyOptions,
+    DEFAULT_READER_BUFFER, DeleteStream, ObjectReader, PresignOptions, PresignedRequest, PutMode,
+    PutOptions, VersionStream,
 };
 #[cfg(feature = "_io")]
 pub use store::{

@@ -18,7 +18,7 @@ use common::{Server, cleanup, unique_bucket};
 use http::Method;
 use recorder::Recorder;
 use s3lite::config::{ChecksumAlgorithm, ChecksumWhen};
-use s3lite::{ErrorKind, S3Store, TransferConfig};
+use s3lite::{ChecksumCheck, ErrorKind, GetOptions, S3Store, TransferConfig};
 
 const MIB: usize = 1024 * 1024;
 
@@ -85,6 +85,40 @@ async fn composite_sha256_objects_are_checked_part_by_part_on_localstack() {
     let (alg, stored) = meta.checksum.clone().unwrap();
     assert_eq!(alg, ChecksumAlgorithm::Sha256);
     assert!(stored.ends_with("-3"), "composite of 3 parts: {stored}");
+
+    // One GET of the whole object cannot recompute a composite value: it
+    // says so and passes the body through; a GET by part number and a range
+    // say what they check.
+    let whole = store.get("big").await.unwrap();
+    assert_eq!(
+        whole.checksum,
+        ChecksumCheck::Composite {
+            algorithm: ChecksumAlgorithm::Sha256,
+            parts: 3
+        }
+    );
+    assert!(whole.bytes().await.unwrap() == data, "GET bytes differ");
+    let part = store
+        .get_opts("big", GetOptions::default().with_part_number(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        part.checksum,
+        ChecksumCheck::Checked(ChecksumAlgorithm::Sha256)
+    );
+    assert!(
+        part.bytes().await.unwrap() == data[5 * MIB..10 * MIB],
+        "part 2 differs"
+    );
+    let range = store.get_range("big", 0..10).await.unwrap();
+    assert_eq!(range.checksum, ChecksumCheck::Range);
+    assert!(range.bytes().await.unwrap() == data[..10], "range differs");
+    let unchecked = plain.get("big").await.unwrap();
+    assert_eq!(
+        unchecked.checksum,
+        ChecksumCheck::Disabled,
+        "custom endpoints default to when_required"
+    );
 
     // Whatever the transfer's range size, the download goes by part.
     let transfer = store

@@ -14,16 +14,18 @@
 //! - GetObject sends `x-amz-checksum-mode: ENABLED` and checks the returned
 //!   full-object checksum while the body streams; the last chunk becomes an
 //!   [`ErrorKind::Integrity`] error on mismatch. Composite values (`...-N`)
-//!   and ranged reads cannot be checked and are passed through.
+//!   and ranged reads cannot be checked and are passed through;
+//!   [`GetResult::checksum`](super::GetResult) says which case a GET is.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_core::Stream;
-use http::{HeaderMap, HeaderName};
+use http::HeaderName;
 use sha2::{Digest, Sha256};
 
+use super::ChecksumCheck;
 use super::request::S3Request;
 use crate::checksum::{self, ChecksumAlgorithm, Hasher};
 use crate::error::{Error, ErrorKind, Result};
@@ -228,17 +230,32 @@ pub(crate) fn mode_header(req: S3Request) -> Result<S3Request> {
     req.header(HeaderName::from_static("x-amz-checksum-mode"), "ENABLED")
 }
 
-/// The full-object checksum in a GetObject answer: the first
-/// `x-amz-checksum-*` header that is not composite.
-pub(crate) fn returned_full_object(headers: &HeaderMap) -> Option<(ChecksumAlgorithm, String)> {
-    checksum::ALL.into_iter().find_map(|alg| {
-        let v = headers
-            .get(checksum::header_name(alg))?
-            .to_str()
-            .ok()?
-            .trim();
-        (!checksum::is_composite(v) && !v.is_empty()).then(|| (alg, v.to_string()))
-    })
+/// Whether a GetObject body can be checked against `stored`, the checksum
+/// its answer carries ([`ObjectMeta::checksum`](super::ObjectMeta)):
+/// only when downloads are `validated`, the read is not a `ranged` one and
+/// the value is not composite.
+pub(crate) fn download_check(
+    stored: Option<&(ChecksumAlgorithm, String)>,
+    validated: bool,
+    ranged: bool,
+) -> ChecksumCheck {
+    match stored {
+        _ if !validated => ChecksumCheck::Disabled,
+        _ if ranged => ChecksumCheck::Range,
+        None => ChecksumCheck::NotStored,
+        Some((algorithm, value)) if checksum::is_composite(value) => ChecksumCheck::Composite {
+            algorithm: *algorithm,
+            parts: composite_parts(value).unwrap_or(0),
+        },
+        Some((algorithm, _)) => ChecksumCheck::Checked(*algorithm),
+    }
+}
+
+/// The part count of a composite value `<base64>-<n>`, when `n` is one S3
+/// can have (1 to 10,000).
+pub(crate) fn composite_parts(value: &str) -> Option<u32> {
+    let (_, n) = value.rsplit_once('-')?;
+    n.parse().ok().filter(|n| (1..=10_000).contains(n))
 }
 
 /// `body`, checked against `expected` as it streams: at its end a
@@ -309,7 +326,6 @@ impl Stream for Validating {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
 
     async fn read(mut body: ResponseBody) -> Result<Vec<u8>> {
         let mut out = Vec::new();
@@ -317,6 +333,45 @@ mod tests {
             out.extend_from_slice(&b?);
         }
         Ok(out)
+    }
+
+    #[test]
+    fn download_check_says_why_a_body_is_not_checked() {
+        use ChecksumAlgorithm::{Crc32, Sha256};
+        let full = (Crc32, "y/Q5Jg==".to_string());
+        let composite = (Sha256, "abcd==-3".to_string());
+        assert_eq!(
+            download_check(Some(&full), true, false),
+            ChecksumCheck::Checked(Crc32)
+        );
+        assert_eq!(
+            download_check(Some(&full), false, false),
+            ChecksumCheck::Disabled
+        );
+        assert_eq!(download_check(None, false, true), ChecksumCheck::Disabled);
+        assert_eq!(
+            download_check(Some(&full), true, true),
+            ChecksumCheck::Range
+        );
+        assert_eq!(download_check(None, true, false), ChecksumCheck::NotStored);
+        assert_eq!(
+            download_check(Some(&composite), true, false),
+            ChecksumCheck::Composite {
+                algorithm: Sha256,
+                parts: 3
+            }
+        );
+        // A part count S3 cannot have is reported as 0, still not checked.
+        let odd = (Sha256, "abcd==-99999".to_string());
+        assert_eq!(
+            download_check(Some(&odd), true, false),
+            ChecksumCheck::Composite {
+                algorithm: Sha256,
+                parts: 0
+            }
+        );
+        assert_eq!(composite_parts("abcd==-10000"), Some(10_000));
+        assert_eq!(composite_parts("abcd==-0"), None);
     }
 
     #[tokio::test]
@@ -358,21 +413,6 @@ mod tests {
         let (req, _) = add_checksum(req, Some(ChecksumAlgorithm::Crc32c), None)
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(req.body_sha256.is_none());
-    }
-
-    #[test]
-    fn composite_values_are_not_full_object() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            "x-amz-checksum-crc32c",
-            HeaderValue::from_static("abcd==-2"),
-        );
-        assert_eq!(returned_full_object(&h), None);
-        h.insert("x-amz-checksum-sha256", HeaderValue::from_static("xyz="));
-        assert_eq!(
-            returned_full_object(&h),
-            Some((ChecksumAlgorithm::Sha256, "xyz=".into()))
-        );
     }
 
     fn part(n: u32, alg: ChecksumAlgorithm, data: &[u8]) -> CompletedPart {

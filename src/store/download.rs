@@ -28,6 +28,7 @@ use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
 use super::S3Store;
+use super::checksums;
 use super::progress::{ProgressCallback, Tracker};
 use super::transfer::{Transfer, io_error};
 use super::types::{GetOptions, ObjectMeta};
@@ -141,11 +142,8 @@ impl Transfer {
         let fits = meta.size <= self.config.multipart_chunksize;
         match stored {
             Some((alg, value)) if checksum::is_composite(&value) => {
-                match value
-                    .rsplit_once('-')
-                    .and_then(|(_, n)| n.parse::<u32>().ok())
-                {
-                    Some(n) if (1..=10_000).contains(&n) => Plan::Parts {
+                match checksums::composite_parts(&value) {
+                    Some(n) => Plan::Parts {
                         n,
                         alg,
                         stored: value,

@@ -62,7 +62,9 @@ pub use put::{PutMode, PutOptions};
 pub use ranges::{COALESCE_GAP, COALESCE_PARALLEL};
 pub use reader::{DEFAULT_READER_BUFFER, ObjectReader};
 pub use transfer::{Transfer, TransferConfig};
-pub use types::{GetOptions, GetRange, GetResult, ListOptions, ListResult, ObjectMeta, PutResult};
+pub use types::{
+    ChecksumCheck, GetOptions, GetRange, GetResult, ListOptions, ListResult, ObjectMeta, PutResult,
+};
 pub use versions::VersionStream;
 pub use writer::MultipartWriter;
 
@@ -231,9 +233,11 @@ impl S3Store {
         let object_size = size;
         let size = size.unwrap_or(range.end);
         let meta = ObjectMeta::from_headers(key, &resp.headers, size);
-        // A ranged read cannot be checked against the object's checksum.
-        let expected = checksums::returned_full_object(&resp.headers)
-            .filter(|_| self.inner.validate_downloads && options.range.is_none());
+        let check = checksums::download_check(
+            meta.checksum.as_ref(),
+            self.inner.validate_downloads,
+            options.range.is_some(),
+        );
         let known_end = if partial || content_length.is_some() {
             Some(range.end)
         } else {
@@ -253,16 +257,17 @@ impl S3Store {
             end: known_end,
         }
         .wrap(resp.body);
-        let body = match expected {
-            Some((alg, value)) => {
-                checksums::validating(body, alg, value, self.inner.target(Some(&full)))
+        let body = match (check, &meta.checksum) {
+            (ChecksumCheck::Checked(alg), Some((_, value))) => {
+                checksums::validating(body, alg, value.clone(), self.inner.target(Some(&full)))
             }
-            None => body,
+            _ => body,
         };
         Ok(GetResult {
             meta,
             range,
             object_size,
+            checksum: check,
             body,
         })
     }

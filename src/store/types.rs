@@ -211,8 +211,79 @@ pub struct GetResult {
     /// `meta.size` is not the object's size: 0 for a whole-object GET, the
     /// range's end for a ranged one.
     pub object_size: Option<u64>,
+    /// Whether `body` is checked against the checksum S3 stored, and if not,
+    /// why.
+    pub checksum: ChecksumCheck,
     /// The body; a `futures_core::Stream` of `Bytes` chunks.
     pub body: ResponseBody,
+}
+
+/// Whether a GET's body is checked against the checksum S3 stored with the
+/// object, and when it is not, why ([`GetResult::checksum`]).
+///
+/// A checked body ends with an [`ErrorKind::Integrity`](crate::ErrorKind)
+/// error in place of its end when the data read does not match; the other
+/// cases pass the body through as it comes, never with a false error.
+///
+/// ```
+/// use s3lite::checksum::ChecksumAlgorithm;
+/// use s3lite::ChecksumCheck;
+///
+/// let why = ChecksumCheck::Composite { algorithm: ChecksumAlgorithm::Sha256, parts: 3 };
+/// assert!(!why.is_checked());
+/// assert!(why.to_string().contains("3 parts"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChecksumCheck {
+    /// The body is checked as it streams against the object's checksum (or,
+    /// for a GET by part number, that part's) of this algorithm.
+    Checked(ChecksumAlgorithm),
+    /// Not checked: downloads are not validated
+    /// (`response_checksum_validation = when_required`, the default for
+    /// custom endpoints, and no `checksum_algorithm`).
+    Disabled,
+    /// Not checked: a byte range cannot be checked against the whole
+    /// object's checksum.
+    Range,
+    /// Not checked: the stored value is composite, the checksum of the
+    /// checksums of the `parts` parts of a multipart upload, which one
+    /// stream cannot recompute without the part boundaries.
+    /// [`S3Store::download_file`](crate::S3Store::download_file) checks such
+    /// objects part by part, as does a GET with
+    /// [`GetOptions::with_part_number`].
+    Composite {
+        /// The algorithm of the part checksums.
+        algorithm: ChecksumAlgorithm,
+        /// How many parts the value covers (its `-N` suffix).
+        parts: u32,
+    },
+    /// Not checked: the answer carries no checksum (the object was stored
+    /// without one, or the server does not return it).
+    NotStored,
+}
+
+impl ChecksumCheck {
+    /// Whether the body is checked.
+    pub fn is_checked(&self) -> bool {
+        matches!(self, ChecksumCheck::Checked(_))
+    }
+}
+
+impl std::fmt::Display for ChecksumCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChecksumCheck::Checked(alg) => write!(f, "checked against its {}", alg.as_str()),
+            ChecksumCheck::Disabled => f.write_str("not checked: download validation is off"),
+            ChecksumCheck::Range => f.write_str("not checked: a range of the object"),
+            ChecksumCheck::Composite { algorithm, parts } => write!(
+                f,
+                "not checked: its {} is composite over {parts} parts (download_file or a GET by part number checks it)",
+                algorithm.as_str()
+            ),
+            ChecksumCheck::NotStored => f.write_str("not checked: no checksum stored or returned"),
+        }
+    }
 }
 
 impl GetResult {
