@@ -17,7 +17,8 @@
 //!   runtime. On a 2-core machine the two processes still share the cores.
 //! - Each (client, workload) pair runs in a fresh child process (`run`), so
 //!   `VmHWM` is that workload's peak RSS and no pool or cache carries over.
-//!   CPU time is `getrusage(RUSAGE_SELF)` of the child, user + system.
+//!   CPU time is `getrusage(RUSAGE_SELF)` of the child, user + system. The
+//!   workload runs on a spawned task (on the runtime's workers).
 //! - The suite interleaves clients within each run (run 1: every client, run
 //!   2: every client, ...), each run in a rotated order, so drift in machine
 //!   load spreads over all of them.
@@ -357,9 +358,17 @@ where
 /// `RESULT` line per phase.
 fn run(o: &Opts) -> R<()> {
     let rt = runtime(None)?;
-    let measures = rt.block_on(async {
-        let client = Arc::new(Client::new(o.s("client"), &o.target()?).await?);
-        workload(o, &client).await
+    // The workload runs on a spawned task, on the runtime's workers, as a
+    // service's requests do: awaited from `block_on` (outside the workers),
+    // a pooled connection's every body chunk would cross threads to reach
+    // the reader.
+    let o = Opts(o.0.clone());
+    let measures = rt.block_on(async move {
+        let work = tokio::spawn(async move {
+            let client = Arc::new(Client::new(o.s("client"), &o.target()?).await?);
+            workload(&o, &client).await
+        });
+        work.await?
     })?;
     for m in measures {
         println!(
