@@ -1,8 +1,10 @@
 //! Store operations the `s3lite` command-line tool stands on, against the
 //! real servers: server-side copies between buckets, copies that replace the
 //! target's metadata (`cp --metadata-directive REPLACE`), the stored
-//! checksum from HEAD, and waiting for the aborts of dropped uploads (what
-//! the tool's Ctrl-C handler calls before it exits).
+//! checksum from HEAD, copies whose source has its own SSE-C key (`cp
+//! --sse-c-copy-source-key`) and the SSE-C key MD5 HEAD reports, and waiting
+//! for the aborts of dropped uploads (what the tool's Ctrl-C handler calls
+//! before it exits).
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
 mod common;
@@ -10,7 +12,8 @@ mod common;
 use bytes::Bytes;
 use common::{Server, with_bucket};
 use s3lite::checksum::checksum_base64;
-use s3lite::config::{ChecksumAlgorithm, S3ConfigKey};
+use s3lite::config::{ChecksumAlgorithm, CopyIfNotExists, S3ConfigKey, ServerSideEncryption};
+use s3lite::encoding::{encode_base64, md5_base64};
 use s3lite::{CopyMetadata, CopyOptions, ErrorKind, PutOptions, S3Store, TransferConfig};
 
 const MIB: usize = 1024 * 1024;
@@ -194,6 +197,160 @@ async fn localstack_head_reports_stored_checksum() {
             ))
         );
     })
+    .await;
+}
+
+/// A store on `store`'s bucket whose SSE-C key is `[key; 32]`.
+fn sse_c_store(server: &Server, store: &S3Store, key: u8) -> S3Store {
+    server
+        .store_builder(store.bucket())
+        .server_side_encryption(ServerSideEncryption::SseC)
+        .sse_customer_key_base64(encode_base64(&[key; 32]))
+        .build()
+        .unwrap()
+}
+
+async fn body(store: &S3Store, key: &str) -> s3lite::Result<Bytes> {
+    store.get(key).await?.bytes().await
+}
+
+/// `CopyOptions::with_source_customer_key` reads the source with its own
+/// SSE-C key while the store writes the target with its encryption: key
+/// rotation (A to B), an SSE-C source to a plain and to an SSE-S3 target,
+/// from a named bucket too; `without_source_customer_key` copies a plain
+/// source into an SSE-C store. A wrong source key is refused (403), as is
+/// the default (the store's key) on a source under another key. HEAD
+/// reports the algorithm and the MD5 of the object's key.
+#[tokio::test]
+async fn localstack_copy_reads_the_source_with_its_own_sse_c_key() {
+    let Some(server) = Server::localstack() else {
+        return;
+    };
+    with_bucket(
+        Some(server.clone()),
+        "copy-source-key",
+        |plain| async move {
+            let (a, b) = (0xa1, 0xb2);
+            let store_a = sse_c_store(&server, &plain, a);
+            let store_b = sse_c_store(&server, &plain, b);
+            store_a
+                .put("src", Bytes::from_static(b"under key A"))
+                .await
+                .unwrap();
+            let from_a = CopyOptions::default()
+                .with_source_customer_key([a; 32])
+                .unwrap();
+
+            // Rotation: read with A, written with B.
+            store_b
+                .copy_opts("src", "rotated", from_a.clone())
+                .await
+                .unwrap();
+            assert_eq!(body(&store_b, "rotated").await.unwrap(), "under key A");
+            let e = body(&store_a, "rotated").await.unwrap_err();
+            assert_eq!(e.status(), Some(403), "{e}");
+            let meta = store_b.head("rotated").await.unwrap();
+            assert_eq!(meta.sse_customer_algorithm.as_deref(), Some("AES256"));
+            let md5_b = md5_base64(&[b; 32]);
+            assert_eq!(meta.sse_customer_key_md5.as_deref(), Some(md5_b.as_str()));
+            // The key given as base64 works the same, from a named bucket too.
+            let from_a_b64 = CopyOptions::default()
+                .with_source_customer_key(encode_base64(&[a; 32]))
+                .unwrap();
+            store_b
+                .copy_from_bucket_opts(plain.bucket(), "src", "across", from_a_b64)
+                .await
+                .unwrap();
+            assert_eq!(body(&store_b, "across").await.unwrap(), "under key A");
+
+            // SSE-C source, plain target: readable without a key.
+            plain
+                .copy_opts("src", "decrypted", from_a.clone())
+                .await
+                .unwrap();
+            assert_eq!(body(&plain, "decrypted").await.unwrap(), "under key A");
+            let meta = plain.head("decrypted").await.unwrap();
+            assert_eq!(meta.sse_customer_algorithm, None, "{meta:?}");
+            assert_eq!(meta.sse_customer_key_md5, None, "{meta:?}");
+
+            // SSE-C source, SSE-S3 target.
+            let aes = server
+                .store_builder(plain.bucket())
+                .server_side_encryption(ServerSideEncryption::Aes256)
+                .build()
+                .unwrap();
+            aes.copy_opts("src", "sse-s3", from_a.clone())
+                .await
+                .unwrap();
+            assert_eq!(body(&plain, "sse-s3").await.unwrap(), "under key A");
+            let meta = plain.head("sse-s3").await.unwrap();
+            assert_eq!(meta.server_side_encryption.as_deref(), Some("AES256"));
+            assert_eq!(meta.sse_customer_algorithm, None, "{meta:?}");
+
+            // Plain source, SSE-C target: no copy-source key.
+            plain
+                .put("clear", Bytes::from_static(b"clear text"))
+                .await
+                .unwrap();
+            let plain_source = CopyOptions::default().without_source_customer_key();
+            store_b
+                .copy_opts("clear", "encrypted", plain_source)
+                .await
+                .unwrap();
+            assert_eq!(body(&store_b, "encrypted").await.unwrap(), "clear text");
+            let e = body(&plain, "encrypted").await.unwrap_err();
+            assert_eq!(e.status(), Some(400), "{e}");
+
+            // A wrong source key, and the default (the store's, B) on A's object.
+            let from_b = CopyOptions::default()
+                .with_source_customer_key([b; 32])
+                .unwrap();
+            let e = store_a.copy_opts("src", "x", from_b).await.unwrap_err();
+            assert_eq!(e.status(), Some(403), "{e}");
+            let e = store_b.copy("src", "y").await.unwrap_err();
+            assert_eq!(e.status(), Some(403), "{e}");
+            assert!(plain.head("x").await.is_err() && plain.head("y").await.is_err());
+            let shown = format!("{e} {e:?} {from_a:?}");
+            for secret in [encode_base64(&[a; 32]), encode_base64(&[b; 32])] {
+                assert!(!shown.contains(&secret), "{shown}");
+            }
+        },
+    )
+    .await;
+}
+
+/// The multipart copy (`copy_if_not_exists = multipart`: UploadPartCopy
+/// parts) of an SSE-C store copies its source and writes the target with
+/// the store's key. LocalStack does not check the copy-source key of an
+/// UploadPartCopy (it copies without one), so the headers of each part are
+/// checked in `store::copy`'s unit tests instead.
+#[tokio::test]
+async fn localstack_multipart_copy_of_an_sse_c_store() {
+    let Some(server) = Server::localstack() else {
+        return;
+    };
+    with_bucket(
+        Some(server.clone()),
+        "copy-parts-sse-c",
+        |plain| async move {
+            let store = server
+                .store_builder(plain.bucket())
+                .server_side_encryption(ServerSideEncryption::SseC)
+                .sse_customer_key_base64(encode_base64(&[0xc3; 32]))
+                .copy_if_not_exists(CopyIfNotExists::Multipart)
+                .build()
+                .unwrap();
+            store
+                .put("src", Bytes::from_static(b"copied in parts"))
+                .await
+                .unwrap();
+            store.copy_if_not_exists("src", "dst").await.unwrap();
+            assert_eq!(body(&store, "dst").await.unwrap(), "copied in parts");
+            assert!(body(&plain, "dst").await.is_err());
+            let e = store.copy_if_not_exists("src", "dst").await.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
+        },
+    )
     .await;
 }
 

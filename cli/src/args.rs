@@ -57,7 +57,7 @@ pub(crate) enum Command {
     Rm(RmArgs),
     /// Write an object to stdout.
     Cat(CatArgs),
-    /// Show an object's metadata: size, ETag, type, metadata, checksum, storage class.
+    /// Show an object's metadata: size, ETag, type, metadata, checksum, storage class, encryption (SSE-C: the algorithm and key MD5).
     Stat(StatArgs),
     /// Print a presigned URL for an object.
     Presign(PresignArgs),
@@ -103,6 +103,8 @@ pub(crate) struct CpArgs {
     #[command(flatten)]
     pub(crate) sse_c: SseCArgs,
     #[command(flatten)]
+    pub(crate) copy_source: CopySourceArgs,
+    #[command(flatten)]
     pub(crate) filters: FilterArgs,
     /// Print what would be done, do nothing.
     #[arg(long)]
@@ -131,9 +133,25 @@ pub(crate) struct SseCArgs {
     /// Encrypt uploads and read objects with a customer key (SSE-C); the only algorithm is AES256. Needs --sse-c-key.
     #[arg(long, value_name = "AES256", num_args = 0..=1, default_missing_value = "AES256")]
     pub(crate) sse_c: Option<String>,
-    /// The SSE-C key: 32 bytes as given, `fileb://PATH` (a file of 32 bytes), or the base64 of 32 bytes; implies --sse-c. S3-to-S3 copies read the source with the same key. Never printed.
+    /// The SSE-C key: 32 bytes as given, `fileb://PATH` (a file of 32 bytes), or the base64 of 32 bytes; implies --sse-c. S3-to-S3 copies read the source with the same key unless --sse-c-copy-source-key or --no-sse-c-copy-source says otherwise. Never printed.
     #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
     pub(crate) sse_c_key: Option<SecretArg>,
+}
+
+/// SSE-C of an S3-to-S3 copy's source, when it is not the destination's
+/// `--sse-c-key` (key rotation, an SSE-C source copied to a plain one, a
+/// plain source encrypted by the copy).
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct CopySourceArgs {
+    /// S3-to-S3 copies: the source is encrypted with a customer key (SSE-C), given by --sse-c-copy-source-key; the only algorithm is AES256.
+    #[arg(long, value_name = "AES256", num_args = 0..=1, default_missing_value = "AES256")]
+    pub(crate) sse_c_copy_source: Option<String>,
+    /// S3-to-S3 copies: the source's SSE-C key, in the forms of --sse-c-key; implies --sse-c-copy-source. The destination is written with --sse-c-key, --sse or neither. Never printed.
+    #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
+    pub(crate) sse_c_copy_source_key: Option<SecretArg>,
+    /// S3-to-S3 copies: the source has no SSE-C key (plain, SSE-S3 or SSE-KMS), so it is read without one even with --sse-c-key (which then encrypts the copy).
+    #[arg(long, conflicts_with_all = ["sse_c_copy_source", "sse_c_copy_source_key"])]
+    pub(crate) no_sse_c_copy_source: bool,
 }
 
 /// A secret option value: its `Debug` shows a placeholder.
@@ -263,6 +281,8 @@ pub(crate) struct SyncArgs {
     pub(crate) put: PutArgs,
     #[command(flatten)]
     pub(crate) sse_c: SseCArgs,
+    #[command(flatten)]
+    pub(crate) copy_source: CopySourceArgs,
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
 }

@@ -315,6 +315,14 @@ pub(crate) async fn stat(ctx: &Context, args: StatArgs) -> CliResult {
                 "server_side_encryption",
                 json_opt(meta.server_side_encryption.as_deref()),
             ),
+            (
+                "sse_customer_algorithm",
+                json_opt(meta.sse_customer_algorithm.as_deref()),
+            ),
+            (
+                "sse_customer_key_md5",
+                json_opt(meta.sse_customer_key_md5.as_deref()),
+            ),
             ("version_id", json_opt(meta.version_id.as_deref())),
             ("metadata", json_object(&metadata)),
         ]));
@@ -349,6 +357,11 @@ pub(crate) async fn stat(ctx: &Context, args: StatArgs) -> CliResult {
     line("Checksum:", checksum.as_deref().unwrap_or("-"));
     if let Some(sse) = &meta.server_side_encryption {
         line("Encryption:", sse);
+    }
+    // The MD5 S3 echoes tells keys apart; the key itself is never shown.
+    if let Some(algorithm) = &meta.sse_customer_algorithm {
+        let md5 = meta.sse_customer_key_md5.as_deref().unwrap_or("-");
+        line("SSE-C:", &format!("{algorithm}, key MD5 {md5}"));
     }
     if let Some(v) = &meta.version_id {
         line("Version-Id:", v);

@@ -13,9 +13,19 @@ use tokio::sync::watch;
 use crate::args::Global;
 use crate::error::{CliError, CliResult};
 use crate::progress::Bars;
+use crate::write::CopySource;
 
 /// Prefix of the variables that set any library key through `with_config`.
 const ENV_PREFIX: &str = "S3LITE_";
+
+/// The library keys of server-side encryption, which the store reading a
+/// copy's source leaves out ([`Context::source_store`]).
+const ENCRYPTION_KEYS: [S3ConfigKey; 4] = [
+    S3ConfigKey::ServerSideEncryption,
+    S3ConfigKey::SseKmsKeyId,
+    S3ConfigKey::SseBucketKeyEnabled,
+    S3ConfigKey::SseCustomerKeyBase64,
+];
 
 /// The shared state of one run.
 #[derive(Clone)]
@@ -105,21 +115,50 @@ impl Context {
     /// `--profile` as `AWS_PROFILE`), then `S3LITE_*` and the command's keys,
     /// then the options.
     pub(crate) fn builder(&self) -> S3StoreBuilder {
-        let g = &self.inner.global;
-        let mut b = match &g.profile {
-            Some(profile) => {
-                let profile = profile.clone();
-                S3StoreBuilder::from_env_with(move |name| {
-                    if name == "AWS_PROFILE" {
-                        Some(profile.clone())
-                    } else {
-                        std::env::var(name).ok()
-                    }
-                })
-            }
-            None => S3StoreBuilder::from_env(),
+        self.builder_with(false)
+    }
+
+    /// The store of `bucket` that reads an S3-to-S3 copy's source (its HEAD
+    /// before the copy): the run's store, unless `source` names a key of
+    /// its own or none; then a store with the run's settings but no
+    /// encryption setting from any source, and `source`'s SSE-C key.
+    ///
+    /// # Errors
+    /// As [`store`](Self::store).
+    pub(crate) fn source_store(&self, bucket: &str, source: &CopySource) -> CliResult<S3Store> {
+        let Some(keys) = source.store_config() else {
+            return self.store(bucket);
         };
-        for (key, value) in &self.inner.config {
+        let mut b = self.builder_with(true);
+        for (key, value) in keys {
+            b = b.with_config(key, value);
+        }
+        b.bucket(bucket)
+            .build()
+            .map_err(|e| CliError::s3(&format!("s3://{bucket}"), e))
+    }
+
+    /// [`builder`](Self::builder), leaving out every encryption key (from
+    /// `AWS_*`, `S3LITE_*` and the command) when `without_encryption`.
+    fn builder_with(&self, without_encryption: bool) -> S3StoreBuilder {
+        let g = &self.inner.global;
+        let dropped = |key: &S3ConfigKey| without_encryption && ENCRYPTION_KEYS.contains(key);
+        let mut b = if g.profile.is_some() || without_encryption {
+            let profile = g.profile.clone();
+            let hidden: Vec<String> = if without_encryption {
+                ENCRYPTION_KEYS.iter().flat_map(|k| k.env_names()).collect()
+            } else {
+                Vec::new()
+            };
+            S3StoreBuilder::from_env_with(move |name| match &profile {
+                Some(profile) if name == "AWS_PROFILE" => Some(profile.clone()),
+                _ if hidden.iter().any(|h| h == name) => None,
+                _ => std::env::var(name).ok(),
+            })
+        } else {
+            S3StoreBuilder::from_env()
+        };
+        for (key, value) in self.inner.config.iter().filter(|(k, _)| !dropped(k)) {
             b = b.with_config(*key, value);
         }
         if let Some(endpoint) = &g.endpoint_url {
@@ -143,17 +182,12 @@ impl Context {
         b
     }
 
-    /// A library error of an operation that reads an object (GET, HEAD, a
-    /// copy's source), as [`CliError::s3`]; a 400 without an SSE-C key gets
-    /// a hint, since S3 answers that to reads of an SSE-C object without
-    /// its key (a HEAD with no message at all).
+    /// A library error of an operation that reads an object (GET, HEAD),
+    /// as [`CliError::s3`]; a 400 without an SSE-C key gets a hint, since S3
+    /// answers that to reads of an SSE-C object without its key (a HEAD
+    /// with no message at all).
     pub(crate) fn read_error(&self, what: &str, e: s3lite::Error) -> CliError {
-        let hint = e.status() == Some(400)
-            && !self
-                .inner
-                .config
-                .iter()
-                .any(|(k, _)| *k == S3ConfigKey::SseCustomerKeyBase64);
+        let hint = e.status() == Some(400) && !self.has_sse_c_key();
         let mut err = CliError::s3(what, e);
         if hint {
             err.message.push_str(
@@ -161,6 +195,38 @@ impl Context {
             );
         }
         err
+    }
+
+    /// A library error of an S3-to-S3 copy, or of the HEAD of its source,
+    /// read with the key `source` names, as [`CliError::s3`]: a 400 when no
+    /// key was sent for the source (S3's answer to an SSE-C source read
+    /// without its key), or a 403 when the destination's was (a source under
+    /// another key), gets a hint to name the source's key.
+    pub(crate) fn copy_error(&self, what: &str, e: s3lite::Error, source: &CopySource) -> CliError {
+        let hint = match (e.status(), source) {
+            (Some(400), CopySource::AsDestination) if !self.has_sse_c_key() => {
+                "; if the source is encrypted with a customer key (SSE-C), pass it with --sse-c-copy-source-key (or --sse-c-key, which encrypts the copy with it too)"
+            }
+            (Some(400), CopySource::NoKey) => {
+                "; if the source is encrypted with a customer key (SSE-C), pass it with --sse-c-copy-source-key"
+            }
+            (Some(403), CopySource::AsDestination) if self.has_sse_c_key() => {
+                "; if the source is encrypted with another SSE-C key than --sse-c-key, pass it with --sse-c-copy-source-key"
+            }
+            _ => "",
+        };
+        let mut err = CliError::s3(what, e);
+        err.message.push_str(hint);
+        err
+    }
+
+    /// Whether the run's stores have an SSE-C key (`--sse-c-key`, or
+    /// `S3LITE_SSE_CUSTOMER_KEY_BASE64`).
+    fn has_sse_c_key(&self) -> bool {
+        self.inner
+            .config
+            .iter()
+            .any(|(k, _)| *k == S3ConfigKey::SseCustomerKeyBase64)
     }
 
     /// Every store built so far.

@@ -29,7 +29,7 @@ pub(crate) async fn sync(ctx: &Context, args: SyncArgs) -> CliResult {
     let source = Location::parse(&args.source)?;
     let dest = Location::parse(&args.destination)?;
     let s3_to_s3 = matches!((&source, &dest), (Location::S3 { .. }, Location::S3 { .. }));
-    let options = write_options(&args.put, s3_to_s3)?;
+    let options = write_options(&args.put, &args.copy_source, s3_to_s3)?;
     // Filters apply to both sides, as in the AWS CLI: an excluded path is
     // neither copied nor, with --delete, deleted.
     let filters = &args.filters.ordered;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use s3lite::{PutOptions, S3Store};
 
 use crate::filter::Filters;
-use crate::write::{WriteOptions, write_options};
+use crate::write::{CopySource, WriteOptions, write_options};
 use time::OffsetDateTime;
 use tokio::task::JoinSet;
 
@@ -92,7 +92,7 @@ pub(crate) async fn cp(ctx: &Context, args: CpArgs, moving: bool) -> CliResult {
     let source = Location::parse(&args.source)?;
     let dest = Location::parse(&args.destination)?;
     let s3_to_s3 = matches!((&source, &dest), (Location::S3 { .. }, Location::S3 { .. }));
-    let options = write_options(&args.put, s3_to_s3)?;
+    let options = write_options(&args.put, &args.copy_source, s3_to_s3)?;
     let filters = &args.filters.ordered;
     if args.recursive {
         let jobs = recursive_jobs(ctx, cmd, &source, &dest, filters).await?;
@@ -203,7 +203,7 @@ pub(crate) async fn cp(ctx: &Context, args: CpArgs, moving: bool) -> CliResult {
         Job::Download {
             bucket, key, path, ..
         } if !args.dryrun => {
-            let size = head_size(ctx, cmd, &bucket, &key).await?;
+            let size = head_size(ctx, cmd, &bucket, &key, None).await?;
             Job::Download {
                 bucket,
                 key,
@@ -218,7 +218,8 @@ pub(crate) async fn cp(ctx: &Context, args: CpArgs, moving: bool) -> CliResult {
             key,
             ..
         } if !args.dryrun => {
-            let size = head_size(ctx, cmd, &from_bucket, &from_key).await?;
+            let source = Some(&options.copy_source);
+            let size = head_size(ctx, cmd, &from_bucket, &from_key, source).await?;
             Job::Copy {
                 from_bucket,
                 from_key,
@@ -232,14 +233,25 @@ pub(crate) async fn cp(ctx: &Context, args: CpArgs, moving: bool) -> CliResult {
     run_jobs(ctx, vec![job], &options, moving, args.dryrun, false).await
 }
 
-async fn head_size(ctx: &Context, cmd: &str, bucket: &str, key: &str) -> CliResult<u64> {
-    let store = ctx.store(bucket)?;
+/// The size of `key`: a download's object, or (`copy_source` given) the
+/// source of an S3-to-S3 copy, read with the copy's source key.
+async fn head_size(
+    ctx: &Context,
+    cmd: &str,
+    bucket: &str,
+    key: &str,
+    copy_source: Option<&CopySource>,
+) -> CliResult<u64> {
+    let store = match copy_source {
+        Some(source) => ctx.source_store(bucket, source)?,
+        None => ctx.store(bucket)?,
+    };
     let what = format!("{cmd} {}", s3_url(bucket, key));
     ctx.cancellable(async {
-        store
-            .object_size(key)
-            .await
-            .map_err(|e| ctx.read_error(&what, e))
+        store.object_size(key).await.map_err(|e| match copy_source {
+            Some(source) => ctx.copy_error(&what, e, source),
+            None => ctx.read_error(&what, e),
+        })
     })
     .await
 }
@@ -466,7 +478,7 @@ async fn run_job(
                     .copy_from_bucket_opts(&from_bucket, &from_key, &key, options.copy)
                     .await
             };
-            copied.map_err(|e| ctx.read_error(&what, e))?;
+            copied.map_err(|e| ctx.copy_error(&what, e, &options.copy_source))?;
             bar.add(size);
             if moving {
                 delete_object(&ctx.store(&from_bucket)?, &from_key, &what).await?;

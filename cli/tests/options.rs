@@ -2,8 +2,11 @@
 //! s3s-fs: `--exclude` / `--include` filters on a tree where their order
 //! decides (cp up, down and S3 to S3, mv, rm, sync --delete),
 //! `--metadata-directive` on S3-to-S3 copies (what `stat` then shows), and
-//! SSE-C keys (`--sse-c-key` as 32 bytes, base64 or `fileb://`), which no
-//! output or message may show.
+//! SSE-C keys (`--sse-c-key` as 32 bytes, base64 or `fileb://`, and an
+//! S3-to-S3 copy's own source key, `--sse-c-copy-source-key`), which no
+//! output or message may show. s3s-fs ignores SSE-C (it stores and serves
+//! plain bytes whatever the headers say), so the SSE-C tests run on
+//! LocalStack only.
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
 mod common;
@@ -476,6 +479,306 @@ fn localstack_sse_c_round_trip_and_the_key_is_never_shown() {
         for shown in [raw, b64.as_str(), wrong] {
             let all = format!("{}{}", run.text(), run.stderr);
             assert!(!all.contains(shown), "the key is shown: {run:?}");
+        }
+    }
+}
+
+/// `--sse-c-copy-source-key` reads an S3-to-S3 copy's source with its own
+/// SSE-C key while `--sse-c-key`, `--sse` or neither encrypt the copy: key
+/// rotation A to B (cp, mv of a multipart object, cp -r, sync), an SSE-C
+/// source copied to a plain and to an SSE-S3 object (another bucket too),
+/// and `--no-sse-c-copy-source` for a plain source copied under a key.
+/// `stat` shows the SSE-C algorithm and the key's MD5. Without the source's
+/// key the copy fails with exit 1 and says which option to pass; the
+/// options on an upload or download are a usage error (exit 2). No output
+/// of any run shows a key in any form.
+#[test]
+fn localstack_sse_c_copy_source_key_and_the_keys_are_never_shown() {
+    let Some(server) = Server::localstack() else {
+        return;
+    };
+    let bucket = server.bucket("sse-c-source");
+    let other = server.bucket("sse-c-source-to");
+    let src = TempDir::new("sse-c-source");
+    // Key A raw (it starts with `-`, and is a value all the same) and as a
+    // file, key B as base64.
+    let a = "-copy-source-key-A-0123456789abc";
+    assert_eq!(a.len(), 32);
+    let a_b64 = s3lite::encoding::encode_base64(a.as_bytes());
+    write(&src.0, "a.key", a.as_bytes());
+    let a_file = format!("fileb://{}", src.arg("a.key"));
+    let b_raw = "destination-key-B-0123456789abcd";
+    assert_eq!(b_raw.len(), 32);
+    let b = s3lite::encoding::encode_base64(b_raw.as_bytes());
+    let b_md5 = s3lite::encoding::md5_base64(b_raw.as_bytes());
+    write(&src.0, "up/one.txt", b"first under A\n");
+    write(&src.0, "up/two.txt", b"second under A\n");
+    write(&src.0, "clear.txt", b"clear text\n");
+    let big = pattern(9 * MIB + 5, 3);
+    write(&src.0, "big.bin", &big);
+
+    let mut runs: Vec<Run> = Vec::new();
+    let mut ok = |args: &[&str]| {
+        let run = server.ok(args);
+        runs.push(run);
+        runs.last().unwrap().text()
+    };
+    ok(&[
+        "cp",
+        "-r",
+        "--sse-c-key",
+        a,
+        &src.arg("up"),
+        &bucket.url("up/"),
+    ]);
+    // Multipart (past 8 MiB) under A.
+    ok(&[
+        "cp",
+        "--sse-c-key",
+        &a_file,
+        &src.arg("big.bin"),
+        &bucket.url("big.bin"),
+    ]);
+    ok(&["cp", &src.arg("clear.txt"), &bucket.url("clear.txt")]);
+
+    // Rotation: read with A, written with B.
+    ok(&[
+        "cp",
+        "--sse-c-copy-source-key",
+        a,
+        "--sse-c-key",
+        &b,
+        &bucket.url("up/one.txt"),
+        &bucket.url("rotated.txt"),
+    ]);
+    let out = ok(&["cat", "--sse-c-key", &b, &bucket.url("rotated.txt")]);
+    assert_eq!(out, "first under A\n");
+    let stat = ok(&["stat", "--sse-c-key", b_raw, &bucket.url("rotated.txt")]);
+    let line = format!("SSE-C:          AES256, key MD5 {b_md5}");
+    assert!(stat.contains(&line), "{line:?} missing: {stat}");
+    let json = ok(&[
+        "stat",
+        "--json",
+        "--sse-c-key",
+        &b,
+        &bucket.url("rotated.txt"),
+    ]);
+    assert!(
+        json.contains("\"sse_customer_algorithm\":\"AES256\"")
+            && json.contains(&format!("\"sse_customer_key_md5\":\"{b_md5}\"")),
+        "{json}"
+    );
+    // mv of the multipart object, with the algorithm named too.
+    ok(&[
+        "mv",
+        "--sse-c-copy-source",
+        "AES256",
+        "--sse-c-copy-source-key",
+        &a_b64,
+        "--sse-c-key",
+        &b,
+        &bucket.url("big.bin"),
+        &bucket.url("moved/big.bin"),
+    ]);
+    ok(&[
+        "cp",
+        "--sse-c-key",
+        &b,
+        &bucket.url("moved/big.bin"),
+        &src.arg("back.bin"),
+    ]);
+    assert!(std::fs::read(src.path("back.bin")).unwrap() == big);
+    // Recursive copies and sync between prefixes.
+    ok(&[
+        "cp",
+        "-r",
+        "--sse-c-copy-source-key",
+        &a_file,
+        "--sse-c-key",
+        &b,
+        &bucket.url("up/"),
+        &bucket.url("tree/"),
+    ]);
+    ok(&[
+        "sync",
+        "--sse-c-copy-source-key",
+        a,
+        "--sse-c-key",
+        &b,
+        &bucket.url("up/"),
+        &other.url("synced/"),
+    ]);
+    for url in [bucket.url("tree/two.txt"), other.url("synced/two.txt")] {
+        assert_eq!(ok(&["cat", "--sse-c-key", &b, &url]), "second under A\n");
+    }
+
+    // An SSE-C source to a plain object (another bucket) and to SSE-S3.
+    ok(&[
+        "cp",
+        "--sse-c-copy-source-key",
+        a,
+        &bucket.url("up/one.txt"),
+        &other.url("plain.txt"),
+    ]);
+    assert_eq!(ok(&["cat", &other.url("plain.txt")]), "first under A\n");
+    let stat = ok(&["stat", &other.url("plain.txt")]);
+    assert!(!stat.contains("SSE-C"), "{stat}");
+    ok(&[
+        "cp",
+        "--sse",
+        "AES256",
+        "--sse-c-copy-source-key",
+        a,
+        &bucket.url("up/one.txt"),
+        &bucket.url("sse-s3.txt"),
+    ]);
+    assert_eq!(ok(&["cat", &bucket.url("sse-s3.txt")]), "first under A\n");
+    let stat = ok(&["stat", &bucket.url("sse-s3.txt")]);
+    assert!(
+        stat.contains("Encryption:     AES256") && !stat.contains("SSE-C"),
+        "{stat}"
+    );
+
+    // A plain source encrypted under B by the copy.
+    ok(&[
+        "cp",
+        "--no-sse-c-copy-source",
+        "--sse-c-key",
+        &b,
+        &bucket.url("clear.txt"),
+        &bucket.url("encrypted.txt"),
+    ]);
+    assert_eq!(
+        ok(&["cat", "--sse-c-key", &b, &bucket.url("encrypted.txt")]),
+        "clear text\n"
+    );
+
+    let mut failed: Vec<Run> = Vec::new();
+    let mut fails = |args: &[&str], code: i32| {
+        let run = server.run(args);
+        assert_eq!(run.code, code, "{args:?}: {run:?}");
+        failed.push(run);
+        failed.last().unwrap().stderr.clone()
+    };
+    // The old key no longer reads the rotated object; no key, no read.
+    fails(&["cat", "--sse-c-key", a, &bucket.url("rotated.txt")], 1);
+    fails(&["cat", &bucket.url("encrypted.txt")], 1);
+    // The source read with the destination's key (the default), with a
+    // wrong key, or with none: exit 1, naming the option to pass.
+    let e = fails(
+        &[
+            "cp",
+            "--sse-c-key",
+            &b,
+            &bucket.url("up/one.txt"),
+            &bucket.url("x"),
+        ],
+        1,
+    );
+    assert!(
+        e.contains("up/one.txt") && e.contains("--sse-c-copy-source-key"),
+        "{e}"
+    );
+    fails(
+        &[
+            "cp",
+            "--sse-c-copy-source-key",
+            &b,
+            &bucket.url("up/one.txt"),
+            &bucket.url("x"),
+        ],
+        1,
+    );
+    let e = fails(&["cp", &bucket.url("up/one.txt"), &bucket.url("x")], 1);
+    assert!(e.contains("--sse-c-copy-source-key"), "{e}");
+    let e = fails(
+        &[
+            "cp",
+            "-r",
+            "--sse-c-key",
+            &b,
+            &bucket.url("up/"),
+            &bucket.url("bad/"),
+        ],
+        1,
+    );
+    assert!(e.contains("--sse-c-copy-source-key"), "{e}");
+    assert!(
+        keys(&server, &bucket.name, "")
+            .iter()
+            .all(|k| !k.starts_with("bad/") && k != "x")
+    );
+    // Where the source's key means nothing: usage errors.
+    for args in [
+        vec![
+            "cp",
+            "--sse-c-copy-source-key",
+            a,
+            &src.arg("clear.txt"),
+            &bucket.url("y"),
+        ],
+        vec![
+            "cp",
+            "--sse-c-copy-source-key",
+            a,
+            &bucket.url("clear.txt"),
+            &src.arg("y"),
+        ],
+        vec![
+            "cp",
+            "--no-sse-c-copy-source",
+            &bucket.url("clear.txt"),
+            "-",
+        ],
+        vec![
+            "sync",
+            "--sse-c-copy-source-key",
+            a,
+            &src.arg("up"),
+            &bucket.url("up/"),
+        ],
+    ] {
+        let e = fails(&args, 2);
+        assert!(e.contains("S3-to-S3"), "{args:?}: {e}");
+    }
+    let e = fails(
+        &[
+            "cp",
+            "--sse-c-copy-source",
+            "AES256",
+            &bucket.url("up/one.txt"),
+            &bucket.url("y"),
+        ],
+        2,
+    );
+    assert!(e.contains("--sse-c-copy-source-key"), "{e}");
+    fails(
+        &[
+            "cp",
+            "--sse-c-copy-source-key",
+            "short",
+            &bucket.url("up/one.txt"),
+            &bucket.url("y"),
+        ],
+        2,
+    );
+    fails(
+        &[
+            "cp",
+            "--no-sse-c-copy-source",
+            "--sse-c-copy-source-key",
+            a,
+            &bucket.url("up/one.txt"),
+            &bucket.url("y"),
+        ],
+        2,
+    );
+    assert!(!keys(&server, &bucket.name, "").contains("y"));
+
+    for run in runs.iter().chain(&failed) {
+        let all = format!("{}{}", run.text(), run.stderr);
+        for shown in [a, a_b64.as_str(), b_raw, b.as_str()] {
+            assert!(!all.contains(shown), "a key is shown: {run:?}");
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Copies with conditions on the source and with the target's own metadata
-//! ([`CopyOptions`], [`CopyMetadata`]), copies that must not overwrite
+//! Copies with conditions on the source, with the target's own metadata
+//! and with the source's own SSE-C key ([`CopyOptions`] and `CopyMetadata`
+//! in `copy_options.rs`), copies that must not overwrite
 //! (`copy_if_not_exists`), and renames.
 //!
 //! How "not exists" is enforced follows the store's `copy_if_not_exists`:
@@ -17,222 +18,24 @@ use std::sync::Arc;
 
 use http::header::IF_NONE_MATCH;
 use http::{HeaderName, Method};
-use time::OffsetDateTime;
 
+use super::copy_options::CopyOptions;
 use super::dynamo::DynamoLock;
 use super::lost_answer::Fingerprint;
-use super::put::{Attributes, PutMode, PutOptions, attribute_headers, metadata_headers};
+use super::put::{PutMode, PutOptions};
 use super::request::S3Request;
+use super::sse::{CustomerKey, Encryption};
 use super::{S3Store, check_key, header_text, sse};
 use crate::config::CopyIfNotExists;
 use crate::error::{Error, ErrorKind, Result};
+use crate::sign;
 use crate::xml::{self, CompletedPart};
-use crate::{date, sign};
 
 use super::types::PutResult;
 use super::upload_guard::UploadGuard;
 
 /// The largest part UploadPartCopy copies: 5 GiB.
 const MAX_COPY_PART: u64 = 5 * 1024 * 1024 * 1024;
-
-/// How [`S3Store::copy_opts`] and [`S3Store::copy_from_bucket_opts`] copy.
-///
-/// Conditions on the source: the copy happens only if they all hold, else it
-/// fails with [`ErrorKind::PreconditionFailed`] (S3 answers 412 for each of
-/// them) and the target is left as it was.
-///
-/// The target's metadata: by default S3 copies the source's attributes and
-/// user metadata (`x-amz-metadata-directive: COPY`); with
-/// [`replace_metadata`](Self::replace_metadata) the target gets exactly the
-/// attributes and metadata given there instead (`REPLACE`), which is also
-/// how an object's metadata is changed in place (a copy onto its own key).
-///
-/// ```
-/// use s3lite::{CopyMetadata, CopyOptions};
-/// let options = CopyOptions::default().with_source_if_match("\"9b2cf535f27731c974343645a3985328\"");
-/// assert!(options.source_if_none_match.is_none());
-/// let replacing = CopyOptions::default().with_replace_metadata(
-///     CopyMetadata::default()
-///         .with_content_type("text/csv")
-///         .with_cache_control("max-age=60")
-///         .with_metadata("owner", "reports"),
-/// );
-/// assert!(replacing.replace_metadata.is_some());
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CopyOptions {
-    /// Copy only if the source's ETag is this one
-    /// (`x-amz-copy-source-if-match`).
-    pub source_if_match: Option<String>,
-    /// Copy only if the source's ETag is not this one, `*` for any
-    /// (`x-amz-copy-source-if-none-match`).
-    pub source_if_none_match: Option<String>,
-    /// Copy only if the source was modified after this time
-    /// (`x-amz-copy-source-if-modified-since`).
-    pub source_if_modified_since: Option<OffsetDateTime>,
-    /// Copy only if the source was not modified after this time
-    /// (`x-amz-copy-source-if-unmodified-since`).
-    pub source_if_unmodified_since: Option<OffsetDateTime>,
-    /// The target's attributes and user metadata in place of the source's
-    /// (`x-amz-metadata-directive: REPLACE`); `None` copies the source's.
-    pub replace_metadata: Option<CopyMetadata>,
-    /// The target's storage class (`x-amz-storage-class`: `STANDARD`,
-    /// `STANDARD_IA`, ...); `None` leaves it to S3 (`STANDARD`).
-    pub storage_class: Option<String>,
-}
-
-/// The attributes and user metadata a copy gives its target in place of the
-/// source's ([`CopyOptions::replace_metadata`]). Whatever is left `None` or
-/// empty is not copied from the source either: the target has only what is
-/// set here, except `Content-Type`, which defaults to the target key's
-/// suffix as [`PutOptions::content_type`](super::put::PutOptions::content_type) does.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CopyMetadata {
-    /// `Content-Type`; by default from the target key's suffix.
-    pub content_type: Option<String>,
-    /// `Content-Encoding`.
-    pub content_encoding: Option<String>,
-    /// `Content-Disposition`.
-    pub content_disposition: Option<String>,
-    /// `Content-Language`.
-    pub content_language: Option<String>,
-    /// `Cache-Control`.
-    pub cache_control: Option<String>,
-    /// `Expires`.
-    pub expires: Option<OffsetDateTime>,
-    /// User metadata, sent as `x-amz-meta-<name>`.
-    pub metadata: Vec<(String, String)>,
-}
-
-impl CopyMetadata {
-    /// Sets `Content-Type`.
-    pub fn with_content_type(mut self, v: impl Into<String>) -> Self {
-        self.content_type = Some(v.into());
-        self
-    }
-
-    /// Sets `Content-Encoding`.
-    pub fn with_content_encoding(mut self, v: impl Into<String>) -> Self {
-        self.content_encoding = Some(v.into());
-        self
-    }
-
-    /// Sets `Content-Disposition`.
-    pub fn with_content_disposition(mut self, v: impl Into<String>) -> Self {
-        self.content_disposition = Some(v.into());
-        self
-    }
-
-    /// Sets `Content-Language`.
-    pub fn with_content_language(mut self, v: impl Into<String>) -> Self {
-        self.content_language = Some(v.into());
-        self
-    }
-
-    /// Sets `Cache-Control`.
-    pub fn with_cache_control(mut self, v: impl Into<String>) -> Self {
-        self.cache_control = Some(v.into());
-        self
-    }
-
-    /// Sets `Expires`.
-    pub fn with_expires(mut self, t: OffsetDateTime) -> Self {
-        self.expires = Some(t);
-        self
-    }
-
-    /// Adds one user metadata entry.
-    pub fn with_metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.metadata.push((name.into(), value.into()));
-        self
-    }
-}
-
-impl CopyOptions {
-    /// Sets `x-amz-copy-source-if-match`.
-    pub fn with_source_if_match(mut self, etag: impl Into<String>) -> Self {
-        self.source_if_match = Some(etag.into());
-        self
-    }
-
-    /// Sets `x-amz-copy-source-if-none-match`.
-    pub fn with_source_if_none_match(mut self, etag: impl Into<String>) -> Self {
-        self.source_if_none_match = Some(etag.into());
-        self
-    }
-
-    /// Sets `x-amz-copy-source-if-modified-since`.
-    pub fn with_source_if_modified_since(mut self, t: OffsetDateTime) -> Self {
-        self.source_if_modified_since = Some(t);
-        self
-    }
-
-    /// Sets `x-amz-copy-source-if-unmodified-since`.
-    pub fn with_source_if_unmodified_since(mut self, t: OffsetDateTime) -> Self {
-        self.source_if_unmodified_since = Some(t);
-        self
-    }
-
-    /// Sets [`replace_metadata`](Self::replace_metadata): the target gets
-    /// `metadata` instead of the source's.
-    pub fn with_replace_metadata(mut self, metadata: CopyMetadata) -> Self {
-        self.replace_metadata = Some(metadata);
-        self
-    }
-
-    /// Sets the target's storage class.
-    pub fn with_storage_class(mut self, v: impl Into<String>) -> Self {
-        self.storage_class = Some(v.into());
-        self
-    }
-
-    /// Adds the `x-amz-copy-source-if-*` headers, the metadata directive
-    /// with the replacing attributes, and the storage class to a CopyObject
-    /// whose target has the content type `default_content_type` unless one
-    /// is given.
-    fn apply(&self, mut req: S3Request, default_content_type: Option<&str>) -> Result<S3Request> {
-        let name = HeaderName::from_static;
-        if let Some(etag) = &self.source_if_match {
-            req = req.header(name("x-amz-copy-source-if-match"), etag)?;
-        }
-        if let Some(etag) = &self.source_if_none_match {
-            req = req.header(name("x-amz-copy-source-if-none-match"), etag)?;
-        }
-        if let Some(t) = self.source_if_modified_since {
-            req = req.header(
-                name("x-amz-copy-source-if-modified-since"),
-                &date::format_http_date(t),
-            )?;
-        }
-        if let Some(t) = self.source_if_unmodified_since {
-            req = req.header(
-                name("x-amz-copy-source-if-unmodified-since"),
-                &date::format_http_date(t),
-            )?;
-        }
-        if let Some(m) = &self.replace_metadata {
-            req = req.header(name("x-amz-metadata-directive"), "REPLACE")?;
-            let attributes = Attributes {
-                content_type: m.content_type.as_deref(),
-                content_encoding: m.content_encoding.as_deref(),
-                content_disposition: m.content_disposition.as_deref(),
-                content_language: m.content_language.as_deref(),
-                cache_control: m.cache_control.as_deref(),
-                expires: m.expires,
-                // Sent whether or not the metadata is replaced (below).
-                storage_class: None,
-            };
-            req = attribute_headers(req, &attributes, default_content_type)?;
-            req = metadata_headers(req, &m.metadata)?;
-        }
-        if let Some(class) = &self.storage_class {
-            req = req.header(name("x-amz-storage-class"), class)?;
-        }
-        Ok(req)
-    }
-}
 
 impl S3Store {
     /// Copies the object `from` to `to` within the bucket, only if the
@@ -243,8 +46,9 @@ impl S3Store {
     /// # Errors
     /// [`ErrorKind::PreconditionFailed`] when a condition fails (nothing is
     /// copied); `NotFound` when `from` does not exist; `InvalidInput` for an
-    /// ETag that is not a valid header value; an error S3 reports in the
-    /// body of a 200 answer is an error too.
+    /// ETag that is not a valid header value; what S3 answers to an SSE-C
+    /// source read without its key (400) or with another (403); an error S3
+    /// reports in the body of a 200 answer is an error too.
     ///
     /// ```no_run
     /// # async fn demo(store: &s3lite::S3Store) -> s3lite::Result<()> {
@@ -259,10 +63,7 @@ impl S3Store {
         let (from_full, to_full) = (self.full_key(from), self.full_key(to));
         check_key(&from_full)?;
         check_key(&to_full)?;
-        let req = options.apply(
-            self.copy_request(&from_full, &to_full)?,
-            self.content_type_for(to),
-        )?;
+        let req = self.copy_request_opts(&self.inner.bucket, &from_full, to, &options)?;
         self.send_copy(req, &to_full).await
     }
 
@@ -298,10 +99,7 @@ impl S3Store {
         let to_full = self.full_key(to);
         check_key(source_key)?;
         check_key(&to_full)?;
-        let req = options.apply(
-            self.copy_request_from(source_bucket, source_key, &to_full)?,
-            self.content_type_for(to),
-        )?;
+        let req = self.copy_request_opts(source_bucket, source_key, to, &options)?;
         self.send_copy(req, &to_full).await
     }
 
@@ -410,18 +208,36 @@ impl S3Store {
     }
 
     /// CopyObject of full keys, with the encryption headers of source and
-    /// target.
+    /// target: both are this store's objects, read and written with its
+    /// encryption.
     pub(crate) fn copy_request(&self, from_full: &str, to_full: &str) -> Result<S3Request> {
-        self.copy_request_from(&self.inner.bucket, from_full, to_full)
+        let source_key = Encryption::customer_key(self.encryption());
+        self.copy_request_from(&self.inner.bucket, from_full, to_full, source_key)
     }
 
-    /// CopyObject of the key `from_full` of `bucket` to `to_full`, with the
-    /// encryption headers of source and target.
+    /// CopyObject of the key `from_full` of `bucket` to the store's key `to`
+    /// under `options`: its conditions, metadata and source key.
+    fn copy_request_opts(
+        &self,
+        bucket: &str,
+        from_full: &str,
+        to: &str,
+        options: &CopyOptions,
+    ) -> Result<S3Request> {
+        let source_key = options.source_key.resolve(self.encryption());
+        let req = self.copy_request_from(bucket, from_full, &self.full_key(to), source_key)?;
+        options.apply(req, self.content_type_for(to))
+    }
+
+    /// CopyObject of the key `from_full` of `bucket` to `to_full`: the
+    /// source read with the SSE-C key `source_key` (none when `None`), the
+    /// target written with the store's encryption.
     pub(crate) fn copy_request_from(
         &self,
         bucket: &str,
         from_full: &str,
         to_full: &str,
+        source_key: Option<&CustomerKey>,
     ) -> Result<S3Request> {
         let req = S3Request::new("CopyObject", Method::PUT, Some(to_full))
             .header(
@@ -429,7 +245,7 @@ impl S3Store {
                 &copy_source(bucket, from_full),
             )?
             .with_error_in_ok_body();
-        let req = sse::copy_source_headers(req, self.encryption())?;
+        let req = sse::copy_source_headers(req, source_key)?;
         let req = super::put::acl_header(req, self.settings.writes.acl)?;
         sse::write_headers(req, self.encryption())
     }
@@ -504,7 +320,10 @@ impl S3Store {
     /// instead of making an object of two versions. The upload is aborted on
     /// any error and when this future is dropped.
     async fn copy_by_parts(&self, from: &str, to: &str) -> Result<PutResult> {
+        // The source is this store's object: read (HEAD, and each part)
+        // with the store's key.
         let source = self.head(from).await?;
+        let source_key = Encryption::customer_key(self.encryption());
         let size = source.size;
         // No checksum is declared: UploadPartCopy parts carry none.
         let upload_id: Arc<str> = self
@@ -525,6 +344,7 @@ impl S3Store {
                     part_number: number,
                     range,
                     source_etag: source.etag.as_deref(),
+                    source_key,
                 };
                 parts.push(self.upload_part_copy(from, to, part).await?);
                 start = end;
@@ -556,32 +376,9 @@ impl S3Store {
         to: &str,
         part: PartCopy<'_>,
     ) -> Result<CompletedPart> {
-        let PartCopy {
-            upload_id,
-            part_number,
-            range,
-            source_etag,
-        } = part;
-        let (from_full, to_full) = (self.full_key(from), self.full_key(to));
-        let mut req = S3Request::new("UploadPartCopy", Method::PUT, Some(&to_full))
-            .query("partNumber", &part_number.to_string())
-            .query("uploadId", upload_id)
-            .header(
-                HeaderName::from_static("x-amz-copy-source"),
-                &self.copy_source(&from_full),
-            )?
-            .with_error_in_ok_body();
-        if let Some(etag) = source_etag {
-            req = req.header(HeaderName::from_static("x-amz-copy-source-if-match"), etag)?;
-        }
-        if let Some((start, end)) = range {
-            req = req.header(
-                HeaderName::from_static("x-amz-copy-source-range"),
-                &format!("bytes={start}-{}", end - 1),
-            )?;
-        }
-        let req = sse::copy_source_headers(req, self.encryption())?;
-        let req = sse::read_headers(req, self.encryption())?;
+        let (part_number, source_etag) = (part.part_number, part.source_etag);
+        let to_full = self.full_key(to);
+        let req = self.part_copy_request(from, &to_full, &part)?;
         let resp = self.inner.send(req).await.map_err(|e| {
             if e.kind() == ErrorKind::PreconditionFailed && source_etag.is_some() {
                 e.context("the source changed during the copy (its ETag no longer matches)")
@@ -602,6 +399,37 @@ impl S3Store {
         })?;
         Ok(CompletedPart::new(part_number, etag))
     }
+
+    /// The UploadPartCopy of `part` from the store's key `from` to the full
+    /// key `to_full`: the source pinned to its ETag and read with its key,
+    /// the part written with the store's (an SSE-C upload's parts carry its
+    /// key).
+    fn part_copy_request(
+        &self,
+        from: &str,
+        to_full: &str,
+        part: &PartCopy<'_>,
+    ) -> Result<S3Request> {
+        let mut req = S3Request::new("UploadPartCopy", Method::PUT, Some(to_full))
+            .query("partNumber", &part.part_number.to_string())
+            .query("uploadId", part.upload_id)
+            .header(
+                HeaderName::from_static("x-amz-copy-source"),
+                &self.copy_source(&self.full_key(from)),
+            )?
+            .with_error_in_ok_body();
+        if let Some(etag) = part.source_etag {
+            req = req.header(HeaderName::from_static("x-amz-copy-source-if-match"), etag)?;
+        }
+        if let Some((start, end)) = part.range {
+            req = req.header(
+                HeaderName::from_static("x-amz-copy-source-range"),
+                &format!("bytes={start}-{}", end - 1),
+            )?;
+        }
+        let req = sse::copy_source_headers(req, part.source_key)?;
+        sse::read_headers(req, self.encryption())
+    }
 }
 
 /// What one UploadPartCopy of [`S3Store::copy_by_parts`] copies.
@@ -613,6 +441,8 @@ struct PartCopy<'a> {
     /// The source's ETag at the start of the copy, sent as
     /// `x-amz-copy-source-if-match`.
     source_etag: Option<&'a str>,
+    /// The SSE-C key the source is read with.
+    source_key: Option<&'a CustomerKey>,
 }
 
 /// `/<bucket>/<key>`, encoded, for `x-amz-copy-source`.
@@ -632,70 +462,115 @@ fn header_name(name: &str) -> Result<HeaderName> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::S3ConfigKey;
+    use crate::encoding::encode_base64;
 
-    #[test]
-    fn copy_options_become_copy_source_headers() {
-        let t = OffsetDateTime::UNIX_EPOCH;
-        let options = CopyOptions::default()
-            .with_source_if_match("\"a\"")
-            .with_source_if_none_match("\"b\"")
-            .with_source_if_modified_since(t)
-            .with_source_if_unmodified_since(t);
-        let req = S3Request::new("CopyObject", Method::PUT, Some("k"));
-        let req = options.apply(req, None).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(req.headers["x-amz-copy-source-if-match"], "\"a\"");
-        assert_eq!(req.headers["x-amz-copy-source-if-none-match"], "\"b\"");
-        let epoch = "Thu, 01 Jan 1970 00:00:00 GMT";
-        assert_eq!(req.headers["x-amz-copy-source-if-modified-since"], epoch);
-        assert_eq!(req.headers["x-amz-copy-source-if-unmodified-since"], epoch);
-        let plain = CopyOptions::default()
-            .apply(S3Request::new("CopyObject", Method::PUT, Some("k")), None)
+    const SOURCE_KEY: &str = "x-amz-copy-source-server-side-encryption-customer-key";
+    const TARGET_KEY: &str = "x-amz-server-side-encryption-customer-key";
+
+    fn store(sse: &[(S3ConfigKey, String)]) -> S3Store {
+        let mut b = S3Store::builder()
+            .without_env()
+            .bucket("b1")
+            .skip_signature(true);
+        for (key, value) in sse {
+            b = b.with_config(*key, value);
+        }
+        b.build().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn sse_c(key: u8) -> Vec<(S3ConfigKey, String)> {
+        vec![
+            (S3ConfigKey::ServerSideEncryption, "sse-c".into()),
+            (S3ConfigKey::SseCustomerKeyBase64, encode_base64(&[key; 32])),
+        ]
+    }
+
+    /// The copy-source and target key headers of a CopyObject.
+    fn keys(store: &S3Store, options: &CopyOptions) -> (Option<String>, Option<String>) {
+        let req = store
+            .copy_request_opts("b1", "from", "to", options)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert!(plain.headers.is_empty());
+        let value = |name: &str| {
+            req.headers
+                .get(name)
+                .map(|v| v.to_str().unwrap_or_default().to_string())
+        };
+        (value(SOURCE_KEY), value(TARGET_KEY))
     }
 
     #[test]
-    fn replace_metadata_sends_the_directive_and_only_what_is_given() {
-        let t = OffsetDateTime::UNIX_EPOCH;
-        let options = CopyOptions::default()
-            .with_replace_metadata(
-                CopyMetadata::default()
-                    .with_cache_control("max-age=60")
-                    .with_content_language("en-GB")
-                    .with_expires(t)
-                    .with_metadata("Owner", "reports"),
-            )
-            .with_storage_class("STANDARD_IA");
-        let req = S3Request::new("CopyObject", Method::PUT, Some("k.csv"));
-        let req = options
-            .apply(req, Some("text/csv"))
+    fn copy_source_key_is_the_stores_unless_the_options_say_otherwise() {
+        let (a, b) = (encode_base64(&[0xa; 32]), encode_base64(&[0xb; 32]));
+        let rotate = CopyOptions::default()
+            .with_source_customer_key([0xa; 32])
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(req.headers["x-amz-metadata-directive"], "REPLACE");
-        assert_eq!(req.headers["content-type"], "text/csv");
-        assert_eq!(req.headers["cache-control"], "max-age=60");
-        assert_eq!(req.headers["content-language"], "en-GB");
-        assert_eq!(req.headers["expires"], "Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(req.headers["x-amz-meta-owner"], "reports");
-        assert_eq!(req.headers["x-amz-storage-class"], "STANDARD_IA");
-        assert!(!req.headers.contains_key("content-encoding"));
-        // COPY (the default) sends no attribute: S3 copies the source's.
-        let copy = CopyOptions::default()
-            .apply(
-                S3Request::new("CopyObject", Method::PUT, Some("k.csv")),
-                Some("text/csv"),
-            )
+        let plain_source = CopyOptions::default().without_source_customer_key();
+        let sse_c_store = store(&sse_c(0xb));
+        // The default: the store's key on both sides.
+        let default = keys(&sse_c_store, &CopyOptions::default());
+        assert_eq!(default, (Some(b.clone()), Some(b.clone())));
+        // Key rotation: A read, B written.
+        assert_eq!(
+            keys(&sse_c_store, &rotate),
+            (Some(a.clone()), Some(b.clone()))
+        );
+        // A plain source into an SSE-C store: no copy-source headers at all.
+        assert_eq!(keys(&sse_c_store, &plain_source), (None, Some(b)));
+        let req = sse_c_store
+            .copy_request_opts("b1", "from", "to", &plain_source)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert!(copy.headers.is_empty(), "{:?}", copy.headers);
+        assert!(
+            !req.headers
+                .keys()
+                .any(|n| n.as_str().starts_with("x-amz-copy-source-server-side")),
+            "{:?}",
+            req.headers
+        );
+        // An SSE-C source into a plain store and an SSE-S3 store.
+        assert_eq!(keys(&store(&[]), &rotate), (Some(a.clone()), None));
+        let sse_s3 = store(&[(S3ConfigKey::ServerSideEncryption, "AES256".into())]);
+        assert_eq!(keys(&sse_s3, &rotate), (Some(a), None));
+        let req = sse_s3
+            .copy_request_opts("b1", "from", "to", &rotate)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(req.headers["x-amz-server-side-encryption"], "AES256");
+        assert_eq!(keys(&store(&[]), &CopyOptions::default()), (None, None));
     }
 
     #[test]
-    fn bad_etag_is_invalid_input_naming_the_header() {
-        let e = CopyOptions::default()
-            .with_source_if_match("line\nbreak")
-            .apply(S3Request::new("CopyObject", Method::PUT, Some("k")), None)
-            .map(|_| ())
-            .expect_err("newline in an ETag");
-        assert_eq!(e.kind(), ErrorKind::InvalidInput);
-        assert!(e.to_string().contains("x-amz-copy-source-if-match"), "{e}");
+    fn every_part_copy_carries_the_source_key_and_the_stores() {
+        let store = store(&sse_c(0xb));
+        let other = CustomerKey::from_raw(&[0xa; 32]);
+        let own = Encryption::customer_key(store.encryption());
+        for (source_key, want) in [
+            (own, Some(encode_base64(&[0xb; 32]))),
+            (other.as_ref(), Some(encode_base64(&[0xa; 32]))),
+            (None, None),
+        ] {
+            for range in [None, Some((0, MAX_COPY_PART)), Some((MAX_COPY_PART, 6))] {
+                let part = PartCopy {
+                    upload_id: "u1",
+                    part_number: 2,
+                    range,
+                    source_etag: Some("\"e\""),
+                    source_key,
+                };
+                let req = store
+                    .part_copy_request("from", "to", &part)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let value = |name: &str| {
+                    req.headers
+                        .get(name)
+                        .map(|v| v.to_str().unwrap_or_default().to_string())
+                };
+                assert_eq!(value(SOURCE_KEY), want, "{range:?}");
+                assert_eq!(value(TARGET_KEY), Some(encode_base64(&[0xb; 32])));
+                assert_eq!(
+                    value("x-amz-copy-source-if-match").as_deref(),
+                    Some("\"e\"")
+                );
+            }
+        }
     }
 }

@@ -339,6 +339,8 @@ pub(crate) fn meta_from_entry(e: ObjectEntry) -> ObjectMeta {
         expires: None,
         server_side_encryption: None,
         sse_kms_key_id: None,
+        sse_customer_algorithm: None,
+        sse_customer_key_md5: None,
         metadata: Vec::new(),
         checksum: None,
     }

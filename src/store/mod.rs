@@ -20,6 +20,7 @@ mod builder;
 mod checksums;
 mod chunked_body;
 mod copy;
+mod copy_options;
 mod delete_many;
 mod download;
 mod dynamo;
@@ -53,7 +54,7 @@ use http::header::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SIN
 use http::{HeaderMap, Method, StatusCode};
 
 pub use builder::S3StoreBuilder;
-pub use copy::{CopyMetadata, CopyOptions};
+pub use copy_options::{CopyMetadata, CopyOptions};
 pub use delete_many::DeleteStream;
 pub use list::{ListPages, ListStream};
 pub use presign::{PresignOptions, PresignedRequest};
@@ -409,7 +410,8 @@ impl S3Store {
     /// store's bucket, server-side: no byte passes through the client. Both
     /// buckets must be reachable through this store's endpoint and
     /// credentials. With the store's SSE-C key set, the source is read with
-    /// it as well.
+    /// it as well; [`copy_from_bucket_opts`](S3Store::copy_from_bucket_opts)
+    /// with [`CopyOptions::with_source_customer_key`] reads it with its own.
     ///
     /// See [CopyObject](https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html);
     /// S3 copies at most 5 GiB in one CopyObject.

@@ -14,6 +14,7 @@
 use std::fmt;
 
 use http::{HeaderName, Method};
+use zeroize::{Zeroize, Zeroizing};
 
 use super::request::S3Request;
 use crate::config::ServerSideEncryption;
@@ -29,6 +30,8 @@ const SSE_C_KEY_MD5: &str = "x-amz-server-side-encryption-customer-key-md5";
 const COPY_SSE_C_ALGORITHM: &str = "x-amz-copy-source-server-side-encryption-customer-algorithm";
 const COPY_SSE_C_KEY: &str = "x-amz-copy-source-server-side-encryption-customer-key";
 const COPY_SSE_C_KEY_MD5: &str = "x-amz-copy-source-server-side-encryption-customer-key-md5";
+const SSE_C_HEADERS: [&str; 3] = [SSE_C_ALGORITHM, SSE_C_KEY, SSE_C_KEY_MD5];
+const COPY_SSE_C_HEADERS: [&str; 3] = [COPY_SSE_C_ALGORITHM, COPY_SSE_C_KEY, COPY_SSE_C_KEY_MD5];
 
 /// The store's encryption setting, resolved by the builder.
 #[derive(Clone)]
@@ -39,13 +42,8 @@ pub(crate) enum Encryption {
         kms_key_id: Option<String>,
         bucket_key_enabled: Option<bool>,
     },
-    /// SSE-C: a 256-bit key sent with every data request. Not `Debug`-printed.
-    Customer {
-        /// The key, base64 (normalised).
-        key_base64: String,
-        /// The base64 MD5 of the raw key.
-        key_md5_base64: String,
-    },
+    /// SSE-C: a 256-bit key sent with every data request.
+    Customer(CustomerKey),
 }
 
 impl fmt::Debug for Encryption {
@@ -61,7 +59,7 @@ impl fmt::Debug for Encryption {
                 .field("kms_key_id", kms_key_id)
                 .field("bucket_key_enabled", bucket_key_enabled)
                 .finish(),
-            Encryption::Customer { .. } => f.write_str("Customer(***)"),
+            Encryption::Customer(_) => f.write_str("Customer(***)"),
         }
     }
 }
@@ -86,8 +84,7 @@ impl Encryption {
             ServerSideEncryption::DsseKms => managed("aws:kms:dsse"),
             ServerSideEncryption::SseC => {
                 let key = customer_key_base64
-                    .and_then(decode_base64)
-                    .filter(|k| k.len() == 32)
+                    .and_then(CustomerKey::from_base64)
                     .ok_or_else(|| {
                         Error::invalid_config(
                             "sse_customer_key_base64",
@@ -95,11 +92,98 @@ impl Encryption {
                             "must be the base64 of a 256-bit (32-byte) key",
                         )
                     })?;
-                Encryption::Customer {
-                    key_base64: encode_base64(&key),
-                    key_md5_base64: md5_base64(&key),
-                }
+                Encryption::Customer(key)
             }
+        })
+    }
+
+    /// The SSE-C key of this setting, if it is SSE-C.
+    pub(crate) fn customer_key(sse: Option<&Encryption>) -> Option<&CustomerKey> {
+        match sse {
+            Some(Encryption::Customer(key)) => Some(key),
+            _ => None,
+        }
+    }
+}
+
+/// An SSE-C key, held as the base64 of its 32 bytes and of their MD5 (the
+/// forms the headers carry). `Debug` prints `CustomerKey(***)`; the key is
+/// zeroised on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct CustomerKey {
+    key_base64: String,
+    key_md5_base64: String,
+}
+
+impl CustomerKey {
+    /// The key of these 32 bytes; `None` for another length.
+    pub(crate) fn from_raw(raw: &[u8]) -> Option<Self> {
+        (raw.len() == 32).then(|| CustomerKey {
+            key_base64: encode_base64(raw),
+            key_md5_base64: md5_base64(raw),
+        })
+    }
+
+    /// The key whose base64 is `b64`; `None` unless it decodes to 32 bytes.
+    pub(crate) fn from_base64(b64: &str) -> Option<Self> {
+        let raw = Zeroizing::new(decode_base64(b64)?);
+        Self::from_raw(&raw)
+    }
+
+    /// The key given as its 32 bytes, or as their base64 (44 characters,
+    /// so the two forms cannot be confused); `None` for anything else.
+    pub(crate) fn from_raw_or_base64(value: &[u8]) -> Option<Self> {
+        if value.len() == 32 {
+            return Self::from_raw(value);
+        }
+        Self::from_base64(std::str::from_utf8(value).ok()?)
+    }
+}
+
+impl fmt::Debug for CustomerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CustomerKey(***)")
+    }
+}
+
+impl Drop for CustomerKey {
+    fn drop(&mut self) {
+        self.key_base64.zeroize();
+    }
+}
+
+/// Which SSE-C key a copy reads its source with
+/// ([`CopyOptions`](super::CopyOptions)).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) enum SourceKey {
+    /// The store's SSE-C key, when it has one: a store's objects are read
+    /// with its key.
+    #[default]
+    Store,
+    /// No key: the source is not SSE-C encrypted, whatever the store is.
+    None,
+    /// This key, whatever the store's.
+    Customer(CustomerKey),
+}
+
+impl SourceKey {
+    /// The key the copy-source headers carry, if any, on a store whose
+    /// encryption is `store`.
+    pub(crate) fn resolve<'a>(&'a self, store: Option<&'a Encryption>) -> Option<&'a CustomerKey> {
+        match self {
+            SourceKey::Store => Encryption::customer_key(store),
+            SourceKey::None => None,
+            SourceKey::Customer(key) => Some(key),
+        }
+    }
+}
+
+impl fmt::Debug for SourceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceKey::Store => "Store",
+            SourceKey::None => "None",
+            SourceKey::Customer(_) => "Customer(***)",
         })
     }
 }
@@ -122,7 +206,7 @@ pub(crate) fn write_headers(mut req: S3Request, sse: Option<&Encryption>) -> Res
                 req = req.header(name(SSE_BUCKET_KEY), if *on { "true" } else { "false" })?;
             }
         }
-        Some(customer @ Encryption::Customer { .. }) => req = customer_headers(req, customer)?,
+        Some(Encryption::Customer(key)) => req = key_headers(req, key, SSE_C_HEADERS)?,
     }
     Ok(req)
 }
@@ -130,28 +214,20 @@ pub(crate) fn write_headers(mut req: S3Request, sse: Option<&Encryption>) -> Res
 /// Headers of a request that reads or adds data of an existing object:
 /// GetObject, HeadObject, UploadPart. Only SSE-C has any.
 pub(crate) fn read_headers(req: S3Request, sse: Option<&Encryption>) -> Result<S3Request> {
-    match sse {
-        Some(customer @ Encryption::Customer { .. }) => customer_headers(req, customer),
-        _ => Ok(req),
+    match Encryption::customer_key(sse) {
+        Some(key) => key_headers(req, key, SSE_C_HEADERS),
+        None => Ok(req),
     }
 }
 
-/// Headers naming the key of a copy's source (SSE-C only).
-pub(crate) fn copy_source_headers(
-    mut req: S3Request,
-    sse: Option<&Encryption>,
-) -> Result<S3Request> {
-    if let Some(Encryption::Customer {
-        key_base64,
-        key_md5_base64,
-    }) = sse
-    {
-        req = req
-            .header(name(COPY_SSE_C_ALGORITHM), "AES256")?
-            .header(name(COPY_SSE_C_KEY), key_base64)?
-            .header(name(COPY_SSE_C_KEY_MD5), key_md5_base64)?;
+/// Headers naming the SSE-C key of a copy's source
+/// (`x-amz-copy-source-server-side-encryption-customer-*`): CopyObject and
+/// UploadPartCopy. None without a key.
+pub(crate) fn copy_source_headers(req: S3Request, key: Option<&CustomerKey>) -> Result<S3Request> {
+    match key {
+        Some(key) => key_headers(req, key, COPY_SSE_C_HEADERS),
+        None => Ok(req),
     }
-    Ok(req)
 }
 
 /// The SSE-C headers a presigned request must be signed with and sent
@@ -161,14 +237,11 @@ pub(crate) fn presign_headers(
     sse: Option<&Encryption>,
     method: &Method,
 ) -> Vec<(&'static str, String)> {
-    match sse {
-        Some(Encryption::Customer {
-            key_base64,
-            key_md5_base64,
-        }) if [Method::GET, Method::PUT, Method::HEAD].contains(method) => vec![
+    match Encryption::customer_key(sse) {
+        Some(key) if [Method::GET, Method::PUT, Method::HEAD].contains(method) => vec![
             (SSE_C_ALGORITHM, "AES256".to_string()),
-            (SSE_C_KEY, key_base64.clone()),
-            (SSE_C_KEY_MD5, key_md5_base64.clone()),
+            (SSE_C_KEY, key.key_base64.clone()),
+            (SSE_C_KEY_MD5, key.key_md5_base64.clone()),
         ],
         _ => Vec::new(),
     }
@@ -180,18 +253,13 @@ pub(crate) fn is_customer_key(name: &str) -> bool {
     name == SSE_C_KEY || name == COPY_SSE_C_KEY
 }
 
-fn customer_headers(mut req: S3Request, sse: &Encryption) -> Result<S3Request> {
-    if let Encryption::Customer {
-        key_base64,
-        key_md5_base64,
-    } = sse
-    {
-        req = req
-            .header(name(SSE_C_ALGORITHM), "AES256")?
-            .header(name(SSE_C_KEY), key_base64)?
-            .header(name(SSE_C_KEY_MD5), key_md5_base64)?;
-    }
-    Ok(req)
+/// The algorithm, key and key-MD5 headers of `key`, under `names` (in
+/// that order).
+fn key_headers(req: S3Request, key: &CustomerKey, names: [&'static str; 3]) -> Result<S3Request> {
+    let [algorithm, key_name, md5] = names;
+    req.header(name(algorithm), "AES256")?
+        .header(name(key_name), &key.key_base64)?
+        .header(name(md5), &key.key_md5_base64)
 }
 
 fn name(s: &'static str) -> HeaderName {
@@ -257,7 +325,7 @@ mod tests {
         }
         let copy = copy_source_headers(
             S3Request::new("CopyObject", Method::PUT, Some("k")),
-            Some(&sse),
+            Encryption::customer_key(Some(&sse)),
         )
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
@@ -291,5 +359,58 @@ mod tests {
         assert!(!e.to_string().contains(&short), "{e}");
         let shown = format!("{:?}", customer());
         assert!(!shown.contains(&encode_base64(&[7u8; 32])), "{shown}");
+    }
+
+    #[test]
+    fn customer_keys_are_32_bytes_or_their_base64() {
+        let raw = [9u8; 32];
+        let b64 = encode_base64(&raw);
+        let from_raw = CustomerKey::from_raw_or_base64(&raw);
+        assert!(from_raw.is_some());
+        assert_eq!(from_raw, CustomerKey::from_raw_or_base64(b64.as_bytes()));
+        assert_eq!(from_raw, CustomerKey::from_base64(&b64));
+        // 32 characters are the raw key even when they look like base64.
+        let text = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3";
+        assert_eq!(
+            CustomerKey::from_raw_or_base64(text.as_bytes()),
+            CustomerKey::from_raw(text.as_bytes())
+        );
+        for bad in [
+            &b"short"[..],
+            &[1u8; 33],
+            encode_base64(&[1u8; 16]).as_bytes(),
+            b"",
+        ] {
+            assert!(CustomerKey::from_raw_or_base64(bad).is_none(), "{bad:?}");
+        }
+        assert!(CustomerKey::from_base64("not base64!").is_none());
+    }
+
+    #[test]
+    fn copy_source_key_is_the_stores_unless_given_or_refused() {
+        let store = customer();
+        let own = Encryption::customer_key(Some(&store));
+        let other = CustomerKey::from_raw(&[8u8; 32]).unwrap_or_else(|| panic!("32 bytes"));
+        assert_eq!(SourceKey::Store.resolve(Some(&store)), own);
+        assert_eq!(SourceKey::Store.resolve(None), None);
+        assert_eq!(SourceKey::None.resolve(Some(&store)), None);
+        let given = SourceKey::Customer(other.clone());
+        assert_eq!(given.resolve(Some(&store)), Some(&other));
+        assert_eq!(given.resolve(None), Some(&other));
+        let managed = Encryption::new(ServerSideEncryption::Aes256, None, None, None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(SourceKey::Store.resolve(Some(&managed)), None);
+        // The copy-source headers carry the given key and its MD5.
+        let req = copy_source_headers(
+            S3Request::new("CopyObject", Method::PUT, Some("k")),
+            given.resolve(Some(&store)),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(req.headers[COPY_SSE_C_KEY], encode_base64(&[8u8; 32]));
+        assert_eq!(req.headers[COPY_SSE_C_KEY_MD5], md5_base64(&[8u8; 32]));
+        assert_eq!(req.headers[COPY_SSE_C_ALGORITHM], "AES256");
+        let shown = format!("{given:?} {other:?}");
+        assert!(!shown.contains(&encode_base64(&[8u8; 32])), "{shown}");
+        assert_eq!(shown, "Customer(***) CustomerKey(***)");
     }
 }

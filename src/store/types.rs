@@ -46,6 +46,14 @@ pub struct ObjectMeta {
     pub server_side_encryption: Option<String>,
     /// The KMS key that encrypts the object, for `aws:kms` and `aws:kms:dsse`.
     pub sse_kms_key_id: Option<String>,
+    /// The SSE-C algorithm (`AES256`) of an object encrypted with a customer
+    /// key (`x-amz-server-side-encryption-customer-algorithm`), from HEAD and
+    /// GET, which must carry the key to read such an object.
+    pub sse_customer_algorithm: Option<String>,
+    /// The base64 MD5 of that customer key, as S3 echoes it
+    /// (`x-amz-server-side-encryption-customer-key-MD5`): it tells keys apart
+    /// without revealing one.
+    pub sse_customer_key_md5: Option<String>,
     /// User metadata (`x-amz-meta-*`), names lower-cased without the prefix,
     /// sorted by name.
     pub metadata: Vec<(String, String)>,
@@ -93,6 +101,8 @@ impl ObjectMeta {
             expires: text("expires").and_then(|d| crate::date::parse_http_date(&d).ok()),
             server_side_encryption: text("x-amz-server-side-encryption"),
             sse_kms_key_id: text("x-amz-server-side-encryption-aws-kms-key-id"),
+            sse_customer_algorithm: text("x-amz-server-side-encryption-customer-algorithm"),
+            sse_customer_key_md5: text("x-amz-server-side-encryption-customer-key-md5"),
             metadata,
             checksum: stored_checksum(headers),
         }
@@ -420,5 +430,34 @@ mod tests {
             parse_content_range("bytes 0-18446744073709551614/18446744073709551615"),
             Some((0..u64::MAX, Some(u64::MAX)))
         );
+    }
+
+    #[test]
+    fn head_headers_give_the_sse_c_algorithm_and_key_md5() {
+        let mut headers = HeaderMap::new();
+        let put = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
+            h.insert(name, http::HeaderValue::from_static(value));
+        };
+        put(
+            &mut headers,
+            "x-amz-server-side-encryption-customer-algorithm",
+            "AES256",
+        );
+        // S3 spells it `-MD5`; header names compare in lower case.
+        put(
+            &mut headers,
+            "x-amz-server-side-encryption-customer-key-md5",
+            "i0+eoW3kvPW7/A/x6iN5NA==",
+        );
+        let meta = ObjectMeta::from_headers("k", &headers, 5);
+        assert_eq!(meta.sse_customer_algorithm.as_deref(), Some("AES256"));
+        assert_eq!(
+            meta.sse_customer_key_md5.as_deref(),
+            Some("i0+eoW3kvPW7/A/x6iN5NA==")
+        );
+        assert_eq!(meta.server_side_encryption, None);
+        let plain = ObjectMeta::from_headers("k", &HeaderMap::new(), 5);
+        assert_eq!(plain.sse_customer_algorithm, None);
+        assert_eq!(plain.sse_customer_key_md5, None);
     }
 }

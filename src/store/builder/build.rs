@@ -576,22 +576,25 @@ mod tests {
 
     #[test]
     fn builder_debug_hides_secrets() {
+        // The base64 of `SSECUSTOMERKEY0123456789abcdefgh`.
+        const SSE_C_KEY: &str = "U1NFQ1VTVE9NRVJLRVkwMTIzNDU2Nzg5YWJjZGVmZ2g=";
         let b = S3StoreBuilder::new()
             .bucket("b1")
             .access_key_id("AKID")
             .secret_access_key("TOPSECRETVALUE")
             .session_token("TOKENVALUE")
-            .proxy_url("http://user:PROXYPASS@proxy:3128");
+            .proxy_url("http://user:PROXYPASS@proxy:3128")
+            .server_side_encryption(crate::config::ServerSideEncryption::SseC)
+            .sse_customer_key_base64(SSE_C_KEY);
         let shown = format!("{b:?}");
-        for secret in ["TOPSECRETVALUE", "TOKENVALUE", "PROXYPASS"] {
+        for secret in ["TOPSECRETVALUE", "TOKENVALUE", "PROXYPASS", SSE_C_KEY] {
             assert!(!shown.contains(secret), "{shown}");
         }
         let store = b.build().unwrap_or_else(|e| panic!("{e}"));
         let shown = format!("{store:?}");
-        assert!(
-            !shown.contains("TOPSECRETVALUE") && !shown.contains("TOKENVALUE"),
-            "{shown}"
-        );
+        for secret in ["TOPSECRETVALUE", "TOKENVALUE", SSE_C_KEY] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
     }
 
     /// Regression: a proxy URL without a scheme (`user:pass@proxy:3128`)

@@ -178,6 +178,7 @@ fn header_value_errors_never_show_a_secret_value() {
         "x-amz-security-token",
         "x-amz-s3session-token",
         "x-amz-server-side-encryption-customer-key",
+        "x-amz-copy-source-server-side-encryption-customer-key",
         "authorization",
     ] {
         let e = header_value(name, "SECRETVALUE\nX-Evil: 1").expect_err("newline");
