@@ -425,7 +425,7 @@ impl S3Store {
         }
     }
 
-    /// A [`MultipartWriter`] for `key` with [`TransferConfig::default`].
+    /// A [`MultipartWriter`] for `key` with [`TransferConfig::default`](super::TransferConfig::default).
     ///
     /// # Errors
     /// `InvalidInput` for a bad key.
