@@ -248,10 +248,17 @@ async fn head_size(
     };
     let what = format!("{cmd} {}", s3_url(bucket, key));
     ctx.cancellable(async {
-        store.object_size(key).await.map_err(|e| match copy_source {
-            Some(source) => ctx.copy_error(&what, e, source),
-            None => ctx.read_error(&what, e),
-        })
+        // HEAD, not `object_size`: that reports a 403 as NotFound (as
+        // composer does), where the tool must say "forbidden" (a wrong SSE-C
+        // key, a missing permission).
+        store
+            .head(key)
+            .await
+            .map(|m| m.size)
+            .map_err(|e| match copy_source {
+                Some(source) => ctx.copy_error(&what, e, source),
+                None => ctx.read_error(&what, e),
+            })
     })
     .await
 }
