@@ -112,6 +112,12 @@ const OPTIONS: &[(&str, &str, &str)] = &[
         "1: request checksums when_supported (CRC32 on every upload, the AWS SDKs' default); object_store has none",
     ),
     (
+        "pin",
+        "0",
+        "1: the minimal server runs on the last core and each client on the others (as against a server on \
+         another machine), instead of all sharing every core",
+    ),
+    (
         "part-concurrency",
         "8",
         "parts in flight in the multipart PUT",
@@ -243,6 +249,7 @@ fn runtime(threads: Option<usize>) -> R<tokio::runtime::Runtime> {
 /// Runs the minimal server until stdin closes (the parent exits or drops it).
 /// Prints its endpoint, and with `--tls 1` the path of its certificate.
 fn serve(o: &Opts) -> R<()> {
+    pin(o, Side::Server)?;
     let rt = runtime(Some(o.n("server-threads")? as usize))?;
     let script = mini_s3::Script {
         object_size: o.n("size")?,
@@ -275,6 +282,42 @@ fn serve(o: &Opts) -> R<()> {
     std::io::stdout().flush()?;
     let mut sink = Vec::new();
     let _ = std::io::stdin().read_to_end(&mut sink);
+    Ok(())
+}
+
+/// Which process [`pin`] places.
+enum Side {
+    Server,
+    Client,
+}
+
+/// With `--pin 1`, binds this process to its cores: the last one for the
+/// server, every other one for a client (whose runtime then starts one
+/// worker per core it may use). Needs at least 2 cores.
+fn pin(o: &Opts, side: Side) -> R<()> {
+    if o.s("pin") != "1" {
+        return Ok(());
+    }
+    let n = std::thread::available_parallelism()?.get();
+    if n < 2 {
+        return Err("--pin 1 needs at least 2 cores".into());
+    }
+    let cpus = match side {
+        Side::Server => n - 1..n,
+        Side::Client => 0..n - 1,
+    };
+    // SAFETY: the set is zeroed, then filled by the libc macros for cores
+    // below CPU_SETSIZE; sched_setaffinity only reads it.
+    let rc = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for cpu in cpus {
+            libc::CPU_SET(cpu, &mut set);
+        }
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    if rc != 0 {
+        return Err(format!("sched_setaffinity: {}", std::io::Error::last_os_error()).into());
+    }
     Ok(())
 }
 
@@ -357,6 +400,7 @@ where
 /// One workload through one client, in this (fresh) process; prints one
 /// `RESULT` line per phase.
 fn run(o: &Opts) -> R<()> {
+    pin(o, Side::Client)?;
     let rt = runtime(None)?;
     // The workload runs on a spawned task, on the runtime's workers, as a
     // service's requests do: awaited from `block_on` (outside the workers),
