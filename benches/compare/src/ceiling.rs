@@ -11,7 +11,9 @@
 //!   no task hop, no cross-thread wake-ups, and the read buffer stays in the
 //!   reading core's cache. On a 1 GiB GET this is about a third faster than
 //!   the pool with the same settings (`TCP_NODELAY`, hyper's default read
-//!   buffer), which is what makes it a ceiling and not a peer.
+//!   buffer) when the reader is outside the runtime's workers.
+//! - Its read buffer grows to 4 MiB ([`READ_BUFFER`]), so large bodies come
+//!   in fewer reads.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,7 +21,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
-use hyper::client::conn::http1::{Connection, SendRequest, handshake};
+use hyper::client::conn::http1::{Builder, Connection, SendRequest};
 use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
@@ -28,6 +30,12 @@ use tower_service::Service;
 use crate::clients::{BoxError, R};
 
 type Stream = MaybeHttpsStream<TokioIo<tokio::net::TcpStream>>;
+
+/// The ceiling's read buffer: up to 4 MiB (hyper's default, which the
+/// clients keep, is 8 KiB + 400 KiB), so a large body comes in fewer,
+/// larger reads: a 1 GiB GET took 0.27 s median against 0.37 s with the
+/// default, on the same connection driving.
+const READ_BUFFER: usize = 4 * 1024 * 1024;
 
 /// One idle HTTP/1 connection: its request half and the connection state
 /// machine, which only the task holding it polls.
@@ -145,7 +153,10 @@ impl Ceiling {
     async fn connect(&self, uri: http::Uri) -> R<Idle> {
         let connecting = self.connector.lock().map_err(|_| "poisoned")?.call(uri);
         let io = connecting.await?;
-        let (send, conn) = handshake(io).await?;
+        let (send, conn) = Builder::new()
+            .max_buf_size(READ_BUFFER)
+            .handshake(io)
+            .await?;
         Ok(Idle {
             send,
             conn: Box::pin(conn),
