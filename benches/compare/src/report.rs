@@ -185,7 +185,7 @@ pub(crate) fn markdown(o: &Opts, external: bool, results: &Results) -> R<String>
              `put` multipart with {} MiB parts, {pc} in flight, fed whole parts or (`fed N`) in \
              `Bytes` chunks of N as a streaming caller would (aws-sdk-s3 has no chunked writer: \
              its parts are copied together from the chunks, as its callers must; the ceiling \
-             sends the chunks as they are). MB = 10^6 bytes; RSS is the process's VmHWM (whole process, from start); CPU \
+             sends them as they are, in frames of at most 64 KiB). MB = 10^6 bytes; RSS is the process's VmHWM (whole process, from start); CPU \
              per GiB is the client process's user + system time.\n",
             large as f64 / MIB as f64,
             part / MIB
